@@ -1,0 +1,167 @@
+package dispatch
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"minyi/profile"
+)
+
+// Prediction is a tagging model's answer for one head.
+type Prediction struct {
+	Label      string
+	Confidence float64
+	Source     string // e.g. "model:tag:v3"
+}
+
+// Item is what the router needs to know about an item.
+type Item struct {
+	Text      string // title and body, masked
+	Kind      string
+	CodeUnit  string // unit of the QR code the item came through
+	OfficerID string // the officer the item is about
+	Tag       Prediction
+	HasTag    bool // false when no model exists for the tag head
+}
+
+// Decision is the router's answer. Exactly one of UnitID, Transfer or Triage
+// describes the outcome.
+type Decision struct {
+	Tag        string
+	Confidence float64
+	TagSource  string   // the model version or the rule that chose Tag
+	UnitID     string   // set when the item is dispatched
+	Source     string   // the rule that chose UnitID
+	Triage     bool     // the item goes to centre triage
+	Reason     string   // why it went to triage
+	TransferTo string   // an outside body proposed for transfer, with Triage set
+	Steps      []string // what the router considered, in order, for "route explain"
+}
+
+// Router applies one profile's rules.
+type Router struct {
+	p     *profile.Profile
+	rules []profile.Rule // by priority, highest first, then profile order
+}
+
+// NewRouter prepares the profile's rules.
+func NewRouter(p *profile.Profile) *Router {
+	rules := append([]profile.Rule(nil), p.Rules...)
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority > rules[j].Priority })
+	return &Router{p: p, rules: rules}
+}
+
+// Route decides where it goes.
+func (r *Router) Route(it Item) Decision {
+	d := Decision{}
+	if it.HasTag {
+		d.Tag, d.Confidence, d.TagSource = it.Tag.Label, it.Tag.Confidence, it.Tag.Source
+		d.step("model %s predicted %q with confidence %.2f", it.Tag.Source, it.Tag.Label, it.Tag.Confidence)
+	} else {
+		d.step("no tagging model is active")
+	}
+
+	// Keyword rules outrank the model: staff wrote them for cases it gets wrong.
+	byKeyword := false
+	for _, rule := range r.rules {
+		if len(rule.Keywords) == 0 {
+			continue
+		}
+		kw, ok := matchAny(it.Text, rule.Keywords)
+		if !ok {
+			continue
+		}
+		d.step("keyword rule %q matched %q (priority %d)", rule.Name, kw, rule.Priority)
+		if rule.SetTag != "" {
+			d.Tag, d.Confidence, d.TagSource = rule.SetTag, 1, "rule:"+rule.Name
+			byKeyword = true
+		}
+		if rule.Unit != "" || rule.UseCodeUnit {
+			if unit := r.ruleUnit(rule, it); unit != "" {
+				return r.dispatchTo(d, unit, "rule:"+rule.Name)
+			}
+		}
+		if byKeyword {
+			break
+		}
+	}
+
+	tag, known := r.p.Tag(d.Tag)
+	if (it.OfficerID != "" && it.Kind == "投诉") || (known && tag.Conduct) {
+		d.step("complaint about an officer's conduct goes to the discipline unit %s", r.p.DisciplineUnit)
+		return r.dispatchTo(d, r.p.DisciplineUnit, "conduct")
+	}
+	if d.Tag == "" {
+		return d.triage("no tag could be assigned")
+	}
+	if !byKeyword && d.Confidence < r.p.Triage.MinConfidence {
+		return d.triage(fmt.Sprintf("confidence %.2f is below the threshold %.2f", d.Confidence, r.p.Triage.MinConfidence))
+	}
+	if known && tag.TransferTo != "" {
+		d.TransferTo = tag.TransferTo
+		return d.triage(fmt.Sprintf("tag %q is outside the bureau's remit: transfer to %s proposed", d.Tag, tag.TransferTo))
+	}
+	for _, rule := range r.rules {
+		if len(rule.Keywords) > 0 || rule.Tag != d.Tag {
+			continue
+		}
+		if unit := r.ruleUnit(rule, it); unit != "" {
+			d.step("tag rule %q applies (priority %d)", rule.Name, rule.Priority)
+			return r.dispatchTo(d, unit, "rule:"+rule.Name)
+		}
+		d.step("tag rule %q needs the code's unit, and the item came through no code", rule.Name)
+	}
+	return d.triage(fmt.Sprintf("no routing rule places tag %q", d.Tag))
+}
+
+func (r *Router) ruleUnit(rule profile.Rule, it Item) string {
+	if rule.UseCodeUnit && it.CodeUnit != "" && r.codeWithin(rule, it.CodeUnit) {
+		return it.CodeUnit
+	}
+	return rule.Unit // empty for a code rule without a fallback unit
+}
+
+// codeWithin reports whether the code's unit lies in one of the subtrees the
+// rule accepts codes from; a rule that names none accepts every code.
+func (r *Router) codeWithin(rule profile.Rule, unit string) bool {
+	if len(rule.CodeWithin) == 0 {
+		return true
+	}
+	path := r.p.UnitPath(unit)
+	for _, root := range rule.CodeWithin {
+		if p := r.p.UnitPath(root); p != "" && strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Router) dispatchTo(d Decision, unit, source string) Decision {
+	d.UnitID, d.Source = unit, source
+	name := unit
+	if u, ok := r.p.Unit(unit); ok {
+		name = u.Name
+	}
+	d.step("dispatched to %s (%s) by %s", name, unit, source)
+	return d
+}
+
+func (d Decision) triage(reason string) Decision {
+	d.Triage, d.Reason = true, reason
+	d.step("to triage: %s", reason)
+	return d
+}
+
+func (d *Decision) step(format string, args ...any) {
+	d.Steps = append(d.Steps, fmt.Sprintf(format, args...))
+}
+
+func matchAny(text string, keywords []string) (string, bool) {
+	for _, k := range keywords {
+		if k != "" && strings.Contains(text, k) {
+			return k, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,3 @@
+// Package org stores the unit tree, officers and staff accounts, loads them from
+// a profile, and authenticates API tokens.
+package org

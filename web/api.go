@@ -1,0 +1,311 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"minyi/org"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// Route is one registered route and the permission it needs.
+type Route struct {
+	Method     string
+	Pattern    string
+	Permission Permission
+	Handler    http.HandlerFunc
+}
+
+// apiRoutes is the JSON API's route table.
+func (s *Server) apiRoutes() []Route {
+	routes := []Route{
+		{"GET", "/healthz", PermPublic, s.health},
+		{"GET", "/api/me", PermSelf, s.me},
+		{"POST", "/api/items", PermItemCreate, s.createItem},
+		{"GET", "/api/tickets", PermTicketList, s.listTickets},
+		{"GET", "/api/tickets/{id}", PermTicketRead, s.getTicket},
+		{"GET", "/api/units", PermUnitList, s.listUnits},
+		{"GET", "/api/kpi", PermKPIRead, s.getKPI},
+	}
+	for _, act := range ticket.Actions() {
+		switch act {
+		case ticket.ActWithdraw, ticket.ActSupplement, ticket.ActMarkOverdue:
+			continue // citizen-only or system-only actions have no staff route
+		}
+		routes = append(routes, Route{"POST", "/api/tickets/{id}/" + string(act), ActionPermission(act), s.actOn(act)})
+	}
+	return routes
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	writeJSON(w, http.StatusOK, acct)
+}
+
+// itemRequest is the body of POST /api/items.
+type itemRequest struct {
+	Channel    string `json:"channel"`
+	ExternalID string `json:"external_id"`
+	Kind       string `json:"kind"`
+	Title      string `json:"title"`
+	Body       string `json:"body"`
+	Place      string `json:"place"`
+	Phone      string `json:"phone"`
+	Name       string `json:"name"`
+	ReceivedAt string `json:"received_at"` // RFC 3339; a time without zone is read in the profile's zone
+}
+
+const maxBodyBytes = 1 << 20
+
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: invalid JSON body: %v", errBadRequest, err)
+	}
+	return nil
+}
+
+func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
+	var req itemRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	sub := workflow.Submission{Channel: req.Channel, ExternalID: req.ExternalID, Kind: req.Kind, Title: req.Title,
+		Body: req.Body, Place: req.Place, Phone: req.Phone, Name: req.Name}
+	if req.ReceivedAt != "" {
+		t, err := parseTime(req.ReceivedAt, s.prof.Location)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		sub.ReceivedAt = t
+	}
+	t, created, err := s.svc.Submit(r.Context(), sub)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"id": t.ID, "tracking_code": t.TrackingCode, "state": t.State,
+		"created": created, "unit_id": t.UnitID, "tag": t.Tag, "urgent": t.Urgent})
+}
+
+func parseTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: time %q is not RFC 3339 or YYYY-MM-DD hh:mm:ss", errBadRequest, s)
+}
+
+func ticketID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: ticket id %q is not a positive number", workflow.ErrNotFound, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	d, err := s.svc.Get(r.Context(), acct.Actor(), id, r.URL.Query().Get("purpose"))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.ticketJSON(d.Ticket, d.Events, acct))
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	q := r.URL.Query()
+	f := workflow.Filter{UnitID: q.Get("unit"), Channel: q.Get("channel"), Tag: q.Get("tag"),
+		Overdue: q.Get("overdue") == "1", Urgent: q.Get("urgent") == "1"}
+	for _, st := range q["state"] {
+		for _, one := range strings.Split(st, ",") {
+			state := ticket.State(one)
+			if !state.Valid() {
+				writeError(w, r, s.log, fmt.Errorf("%w: unknown state %q", errBadRequest, one))
+				return
+			}
+			f.States = append(f.States, state)
+		}
+	}
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	list, err := s.svc.List(r.Context(), acct.Actor(), f)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, t := range list {
+		out = append(out, s.ticketJSON(t, nil, acct))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "count": len(out)})
+}
+
+// actionRequest is the body of POST /api/tickets/{id}/{action}.
+type actionRequest struct {
+	Reason             string `json:"reason"`
+	Unit               string `json:"unit"`
+	Reply              string `json:"reply"`
+	Rectified          bool   `json:"rectified"`
+	NeedsRectification bool   `json:"needs_rectification"`
+	Outcome            string `json:"outcome"`
+	Into               int64  `json:"into"`
+	Due                string `json:"due"`
+	Destination        string `json:"destination"`
+}
+
+func (s *Server) actOn(act ticket.Action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		acct, _ := AccountFrom(r.Context())
+		id, err := ticketID(r)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		var req actionRequest
+		if r.ContentLength != 0 {
+			if err := decodeJSON(r, &req); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		}
+		in := ticket.Input{Reason: req.Reason, UnitID: req.Unit, Reply: req.Reply, Rectified: req.Rectified,
+			NeedsRectification: req.NeedsRectification, Outcome: ticket.Outcome(req.Outcome), Into: req.Into,
+			Destination: req.Destination}
+		if req.Due != "" {
+			due, err := parseTime(req.Due, s.prof.Location)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			in.Due = due
+		}
+		t, err := s.svc.Act(r.Context(), workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in})
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.ticketJSON(t, nil, acct))
+	}
+}
+
+func (s *Server) listUnits(w http.ResponseWriter, r *http.Request) {
+	units, err := org.Units(r.Context(), s.db)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"units": units})
+}
+
+func (s *Server) getKPI(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	q := r.URL.Query()
+	loc := s.prof.Location
+	var from, to time.Time
+	var err error
+	if v := q.Get("from"); v != "" {
+		if from, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
+			writeError(w, r, s.log, fmt.Errorf("%w: from %q is not YYYY-MM-DD", errBadRequest, v))
+			return
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if to, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
+			writeError(w, r, s.log, fmt.Errorf("%w: to %q is not YYYY-MM-DD", errBadRequest, v))
+			return
+		}
+	}
+	unit := q.Get("unit")
+	if acct.Role == ticket.RoleLeader && unit == "" {
+		unit = acct.UnitID
+	}
+	if acct.Role == ticket.RoleLeader && !strings.HasPrefix(s.prof.UnitPath(unit), acct.UnitPath) {
+		writeError(w, r, s.log, fmt.Errorf("unit %q: %w", unit, workflow.ErrNotFound))
+		return
+	}
+	if unit != "" {
+		if _, ok := s.prof.Unit(unit); !ok {
+			writeError(w, r, s.log, fmt.Errorf("unit %q: %w", unit, workflow.ErrNotFound))
+			return
+		}
+	}
+	if s.kpi == nil {
+		writeError(w, r, s.log, fmt.Errorf("web: no KPI function configured"))
+		return
+	}
+	rep, err := s.kpi(r.Context(), from, to, unit)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// ticketJSON renders a ticket for staff. It carries no personal data: the
+// stored text is already masked and the vault is never read here.
+func (s *Server) ticketJSON(t *ticket.Ticket, events []ticket.Event, acct org.Account) map[string]any {
+	loc := s.prof.Location
+	ts := func(v time.Time) any {
+		if v.IsZero() {
+			return nil
+		}
+		return v.In(loc).Format(time.RFC3339)
+	}
+	m := map[string]any{
+		"id": t.ID, "tracking_code": t.TrackingCode, "channel": t.Channel, "external_id": t.ExternalID,
+		"kind": t.Kind, "title": t.Title, "body": t.Body, "place": t.Place, "state": t.State,
+		"state_label": t.State.Label(), "unit_id": t.UnitID, "tag": t.Tag, "tag_confidence": t.TagConfidence,
+		"tag_source": t.TagSource, "route_source": t.RouteSource, "triage_reason": t.TriageReason,
+		"priority": t.Priority, "urgent": t.Urgent, "supervised": t.Supervised, "supervise_due": ts(t.SuperviseDue),
+		"extension": t.Extension, "overdue": t.Overdue, "received_at": ts(t.ReceivedAt),
+		"accept_due": ts(t.AcceptDue), "accepted_at": ts(t.AcceptedAt), "reply_due": ts(t.ReplyDue),
+		"replied_at": ts(t.RepliedAt), "reviewed_at": ts(t.ReviewedAt), "callback_due": ts(t.CallbackDue),
+		"called_back_at": ts(t.CalledBackAt), "closed_at": ts(t.ClosedAt), "reply": t.Reply,
+		"rectified": t.Rectified, "needs_rectification": t.NeedsRectification,
+		"callback_result": t.CallbackResult, "callback_attempts": t.CallbackAttempts,
+		"merged_into": t.MergedInto, "reopen_count": t.ReopenCount, "version": t.Version,
+		"actions": ticket.Available(t, acct.Actor()),
+	}
+	if u, ok := s.prof.Unit(t.UnitID); ok {
+		m["unit_name"] = u.Name
+	}
+	if events != nil {
+		tl := make([]map[string]any, 0, len(events))
+		for _, ev := range events {
+			tl = append(tl, map[string]any{"at": ts(ev.At), "actor": ev.ActorName, "role": ev.ActorRole,
+				"action": ev.Action, "from": ev.From, "to": ev.To, "unit_id": ev.UnitID, "reason": ev.Reason,
+				"details": ev.Details})
+		}
+		m["timeline"] = tl
+	}
+	return m
+}

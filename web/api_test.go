@@ -1,0 +1,216 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"strconv"
+	"time"
+
+	"minyi/dispatch"
+	"minyi/org"
+	"minyi/privacy"
+	"minyi/profile"
+	"minyi/store"
+	"minyi/store/storetest"
+	"minyi/web"
+	"minyi/workflow"
+)
+
+// fixedTagger tags every text as noise with high confidence, so items that come
+// through a station's code are dispatched to that station.
+type fixedTagger struct{}
+
+func (fixedTagger) Predict(_ context.Context, head, _ string) (dispatch.Prediction, bool) {
+	if head != "tag" {
+		return dispatch.Prediction{}, false
+	}
+	return dispatch.Prediction{Label: "噪声扰民", Confidence: 0.9, Source: "model:tag:v1"}, true
+}
+
+type apiEnv struct {
+	srv    *httptest.Server
+	svc    *workflow.Service
+	tokens map[string]string
+}
+
+func newAPI(t *testing.T, db *store.DB) *apiEnv {
+	t.Helper()
+	ctx := context.Background()
+	p, err := profile.Load("police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Sync(ctx, db, p); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := privacy.GenerateKeys()
+	prot, err := privacy.NewProtector(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := workflow.New(workflow.Options{DB: db, Profile: p, Protector: prot, Tagger: fixedTagger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &apiEnv{svc: svc, tokens: map[string]string{}}
+	for _, name := range []string{"centre1", "dongguan", "binjiang", "leader", "qinghe-leader", "auditor"} {
+		tok, err := org.IssueToken(ctx, db, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[name] = tok
+	}
+	e.srv = httptest.NewServer(web.New(web.Options{Service: svc, DB: db, Profile: p,
+		KPI: func(context.Context, time.Time, time.Time, string) (any, error) { return map[string]int{"ok": 1}, nil }}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func (e *apiEnv) do(t *testing.T, who, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: decode: %v", method, path, err)
+	}
+	return resp.StatusCode, out
+}
+
+func TestAPIStationIsolation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		tk, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/tickets/" + itoa(tk.ID)
+		if code, _ := e.do(t, "dongguan", "GET", path, nil); code != http.StatusOK {
+			t.Fatalf("own station read: %d", code)
+		}
+		code, body := e.do(t, "binjiang", "GET", path, nil)
+		if code != http.StatusNotFound || errCode(body) != "not_found" {
+			t.Fatalf("other station read: %d %v", code, body)
+		}
+		if code, _ := e.do(t, "binjiang", "POST", path+"/accept", nil); code != http.StatusNotFound {
+			t.Fatalf("other station accept: %d", code)
+		}
+		_, list := e.do(t, "binjiang", "GET", "/api/tickets", nil)
+		if list["count"].(float64) != 0 {
+			t.Fatalf("other station lists %v tickets", list["count"])
+		}
+		if code, _ := e.do(t, "qinghe-leader", "GET", path, nil); code != http.StatusOK {
+			t.Fatalf("leader of the station's branch read: %d", code) // ps-dongguan lies in the Qinghe branch
+		}
+		far, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-binjiang"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := e.do(t, "qinghe-leader", "GET", "/api/tickets/"+itoa(far.ID), nil); code != http.StatusNotFound {
+			t.Fatalf("leader of another branch read: %d", code) // ps-binjiang lies in the Wangjiang branch
+		}
+		// Re-read: the denied accept changed nothing.
+		_, got := e.do(t, "dongguan", "GET", path, nil)
+		if got["state"] != "dispatched" {
+			t.Fatalf("state after denied accept = %v", got["state"])
+		}
+	})
+}
+
+func TestAPIRoleAndTransitionErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		tk, _, _ := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		path := "/api/tickets/" + itoa(tk.ID)
+		if code, body := e.do(t, "dongguan", "POST", path+"/approve", nil); code != http.StatusForbidden {
+			t.Fatalf("handler approve: %d %v", code, body)
+		}
+		code, body := e.do(t, "dongguan", "POST", path+"/reply", map[string]any{"reply": "已处理"})
+		if code != http.StatusConflict || errCode(body) != "invalid_transition" {
+			t.Fatalf("reply before accept: %d %v", code, body)
+		}
+		if !strings.Contains(errMessage(body), "state dispatched") {
+			t.Fatalf("message %q does not name the state", errMessage(body))
+		}
+		if code, _ := e.do(t, "", "GET", path, nil); code != http.StatusUnauthorized {
+			t.Fatalf("no token: %d", code)
+		}
+		if code, _ := e.do(t, "auditor", "GET", "/api/tickets", nil); code != http.StatusForbidden {
+			t.Fatalf("auditor list: %d", code)
+		}
+		code, body = e.do(t, "dongguan", "POST", path+"/return", map[string]any{})
+		if code != http.StatusBadRequest || errCode(body) != "invalid_input" {
+			t.Fatalf("return without reason: %d %v", code, body)
+		}
+	})
+}
+
+func TestAPICreateAndWalk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		code, created := e.do(t, "centre1", "POST", "/api/items", map[string]any{
+			"channel": "12345", "external_id": "X-9", "body": "小区夜间噪音扰民，电话13900004321", "phone": "13900004321"})
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %v", code, created)
+		}
+		again, _ := e.do(t, "centre1", "POST", "/api/items", map[string]any{"channel": "12345", "external_id": "X-9", "body": "x"})
+		if again != http.StatusOK {
+			t.Fatalf("repeat create: %d", again)
+		}
+		id := itoa(int64(created["id"].(float64)))
+		// Without a code, a noise item has no routing rule and waits in triage.
+		code, got := e.do(t, "centre1", "GET", "/api/tickets/"+id, nil)
+		if code != http.StatusOK || got["state"] != "triage" {
+			t.Fatalf("read: %d state %v", code, got["state"])
+		}
+		raw, _ := json.Marshal(got)
+		if strings.Contains(string(raw), "13900004321") {
+			t.Fatalf("ticket JSON shows the phone number: %s", raw)
+		}
+		code, got = e.do(t, "centre1", "POST", "/api/tickets/"+id+"/dispatch", map[string]any{"unit": "ps-dongguan"})
+		if code != http.StatusOK || got["state"] != "dispatched" {
+			t.Fatalf("dispatch: %d %v", code, got)
+		}
+		code, _ = e.do(t, "dongguan", "POST", "/api/tickets/"+id+"/accept", nil)
+		if code != http.StatusOK {
+			t.Fatalf("accept: %d", code)
+		}
+		code, body := e.do(t, "centre1", "POST", "/api/items", map[string]any{"channel": "12345", "body": "x", "bogus": 1})
+		if code != http.StatusBadRequest || errCode(body) != "invalid_input" {
+			t.Fatalf("unknown field: %d %v", code, body)
+		}
+	})
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func errCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+func errMessage(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}

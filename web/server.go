@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"minyi/org"
+	"minyi/profile"
+	"minyi/store"
+	"minyi/workflow"
+)
+
+// KPIFunc computes the KPI report for a date range and unit, as JSON-ready data.
+type KPIFunc func(ctx context.Context, from, to time.Time, unitID string) (any, error)
+
+// Options configures a Server.
+type Options struct {
+	Service *workflow.Service
+	DB      *store.DB
+	Profile *profile.Profile
+	KPI     KPIFunc
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP handler of minyi.
+type Server struct {
+	svc    *workflow.Service
+	db     *store.DB
+	prof   *profile.Profile
+	kpi    KPIFunc
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	s := &Server{svc: o.Service, db: o.DB, prof: o.Profile, kpi: o.KPI, log: o.Logger, mux: http.NewServeMux()}
+	for _, rt := range s.apiRoutes() {
+		s.handle(rt)
+	}
+	return s
+}
+
+// Routes returns every registered route with its permission, for review and tests.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+func (s *Server) handle(rt Route) {
+	s.routes = append(s.routes, rt)
+	h := rt.Handler
+	if rt.Permission != PermPublic {
+		h = s.authorize(rt.Permission, h)
+	}
+	s.mux.HandleFunc(rt.Method+" "+rt.Pattern, h)
+}
+
+// ServeHTTP assigns a request id, logs the request once, and dispatches it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	level := slog.LevelDebug
+	if rec.status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the request id carried by ctx.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+type accountKey struct{}
+
+// AccountFrom returns the signed-in account of a request.
+func AccountFrom(ctx context.Context) (org.Account, bool) {
+	a, ok := ctx.Value(accountKey{}).(org.Account)
+	return a, ok
+}

@@ -1,0 +1,400 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"minyi/store"
+	"minyi/ticket"
+)
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Command is one action on one ticket.
+type Command struct {
+	TicketID int64
+	Actor    ticket.Actor
+	Action   ticket.Action
+	Input    ticket.Input
+	At       time.Time // zero means now; the simulator sets it
+}
+
+// Act applies a command and the automatic steps that follow it: a reopened
+// ticket goes back to its unit, and a completed call-back closes the ticket.
+// A ticket outside the actor's units returns ErrNotFound, as if it did not exist.
+func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
+	at := c.At
+	if at.IsZero() {
+		at = s.opts.Now()
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	var out *ticket.Ticket
+	var denied error
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		t, err := loadTicket(ctx, tx, c.TicketID)
+		if err != nil {
+			return err
+		}
+		in, err := s.completeInput(ctx, tx, t, c)
+		if err != nil {
+			return err
+		}
+		err = s.apply(ctx, tx, t, c.Actor, c.Action, in, at)
+		if errors.Is(err, ticket.ErrOutOfScope) || errors.Is(err, ticket.ErrForbidden) {
+			// The denial is recorded and committed; the caller still gets the error.
+			denied = err
+			return s.audit(ctx, tx, Access{Actor: c.Actor, Action: "request.denied", TicketID: c.TicketID,
+				Purpose: string(c.Action), Result: "denied"})
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.followUp(ctx, tx, t, at); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, Access{Actor: c.Actor, Action: "ticket.change", TicketID: t.ID,
+			Purpose: string(c.Action), Result: "ok"}); err != nil {
+			return err
+		}
+		out = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if denied != nil {
+		if errors.Is(denied, ticket.ErrOutOfScope) {
+			return nil, fmt.Errorf("ticket %d: %w", c.TicketID, ErrNotFound)
+		}
+		return nil, denied
+	}
+	return out, nil
+}
+
+// completeInput fills in what the service knows and the caller need not send:
+// unit paths and SLA deadlines, call-back attempts, the reopen window, and a
+// check that a merge target exists.
+func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Ticket, c Command) (ticket.Input, error) {
+	in := c.Input
+	// Staff and citizens write free text here too; it is masked like a body.
+	in.Reason = s.opts.Protector.Mask(in.Reason)
+	in.Reply = s.opts.Protector.Mask(in.Reply)
+	in.Text = s.opts.Protector.Mask(in.Text)
+	switch c.Action {
+	case ticket.ActDispatch:
+		if !c.Actor.CanRead(t) && c.Actor.Role != ticket.RoleSystem {
+			return in, nil // Apply rejects it as out of scope
+		}
+		d, err := s.dispatchInput(in.UnitID, t.Tag, t.Priority, at(c, s))
+		if err != nil {
+			return in, err
+		}
+		d.RouteSource = "manual"
+		if c.Actor.Role == ticket.RoleSystem && in.RouteSource != "" {
+			d.RouteSource = in.RouteSource
+		}
+		d.Reason = in.Reason
+		return d, nil
+	case ticket.ActCallback:
+		in.MaxAttempts = s.prof.Callback.MaxAttempts
+	case ticket.ActReopen:
+		in.ReopenWindow = time.Duration(s.prof.Callback.ReopenWindowDays * float64(24*time.Hour))
+	case ticket.ActMerge:
+		if in.Into == t.ID {
+			return in, fmt.Errorf("%w: a ticket cannot be merged into itself", ticket.ErrInvalidInput)
+		}
+		target, err := loadTicket(ctx, tx, in.Into)
+		if errors.Is(err, ErrNotFound) || (err == nil && !c.Actor.CanRead(target)) {
+			return in, fmt.Errorf("%w: merge target %d not found", ticket.ErrInvalidInput, in.Into)
+		}
+		if err != nil {
+			return in, err
+		}
+		if target.State.Ended() {
+			return in, fmt.Errorf("%w: merge target %d is already %s", ticket.ErrInvalidInput, in.Into, target.State)
+		}
+	}
+	return in, nil
+}
+
+func at(c Command, s *Service) time.Time {
+	if c.At.IsZero() {
+		return s.opts.Now().UTC()
+	}
+	return c.At.UTC()
+}
+
+// followUp runs the automatic steps after a transition.
+func (s *Service) followUp(ctx context.Context, tx *store.Tx, t *ticket.Ticket, now time.Time) error {
+	switch t.State {
+	case ticket.Reopened:
+		if t.UnitID == "" {
+			return nil // never dispatched: the centre dispatches it from triage
+		}
+		in, err := s.dispatchInput(t.UnitID, t.Tag, t.Priority, now)
+		if err != nil {
+			return err
+		}
+		in.RouteSource = "reopen"
+		return s.apply(ctx, tx, t, ticket.System, ticket.ActDispatch, in, now)
+	case ticket.CalledBack:
+		return s.apply(ctx, tx, t, ticket.System, ticket.ActClose, ticket.Input{}, now)
+	}
+	return nil
+}
+
+func (s *Service) audit(ctx context.Context, tx *store.Tx, a Access) error {
+	if s.opts.Audit == nil {
+		return nil
+	}
+	if err := s.opts.Audit(ctx, tx, a); err != nil {
+		return fmt.Errorf("workflow: audit: %w", err)
+	}
+	return nil
+}
+
+// Detail is a ticket with its timeline.
+type Detail struct {
+	Ticket *ticket.Ticket
+	Events []ticket.Event
+}
+
+// Get returns a ticket and its timeline as the actor may see it, and records
+// the read. A ticket outside the actor's units returns ErrNotFound.
+func (s *Service) Get(ctx context.Context, actor ticket.Actor, id int64, purpose string) (*Detail, error) {
+	var d *Detail
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		t, err := loadTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanRead(t) {
+			return s.audit(ctx, tx, Access{Actor: actor, Action: "request.denied", TicketID: id,
+				Purpose: "read", Result: "denied"})
+		}
+		events, err := loadEvents(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.read", TicketID: id,
+			Fields: []string{"title", "body", "reply", "timeline"}, Purpose: purpose, Result: "ok"}); err != nil {
+			return err
+		}
+		d = &Detail{Ticket: t, Events: events}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, fmt.Errorf("ticket %d: %w", id, ErrNotFound)
+	}
+	return d, nil
+}
+
+// Filter selects tickets for a list.
+type Filter struct {
+	States  []ticket.State
+	UnitID  string // the unit's subtree; empty for all the actor may see
+	Channel string
+	Tag     string
+	Overdue bool
+	Urgent  bool
+	From    time.Time // received at or after
+	To      time.Time // received before
+	Limit   int       // default 50, at most 500
+	Offset  int
+}
+
+func (f Filter) String() string {
+	var parts []string
+	for _, st := range f.States {
+		parts = append(parts, "state="+string(st))
+	}
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("unit", f.UnitID)
+	add("channel", f.Channel)
+	add("tag", f.Tag)
+	if f.Overdue {
+		parts = append(parts, "overdue")
+	}
+	if f.Urgent {
+		parts = append(parts, "urgent")
+	}
+	if !f.From.IsZero() {
+		add("from", f.From.UTC().Format(time.RFC3339))
+	}
+	if !f.To.IsZero() {
+		add("to", f.To.UTC().Format(time.RFC3339))
+	}
+	return strings.Join(parts, "&")
+}
+
+// List returns the tickets matching f within the actor's units, most urgent
+// deadline first, and records the list with its filter and count.
+func (s *Service) List(ctx context.Context, actor ticket.Actor, f Filter) ([]*ticket.Ticket, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > 500 {
+		f.Limit = 500
+	}
+	var where []string
+	var args []any
+	scope, ok := s.scopePath(actor, f.UnitID)
+	if !ok {
+		return nil, fmt.Errorf("unit %q: %w", f.UnitID, ErrNotFound)
+	}
+	if scope != "" {
+		where = append(where, "unit_path LIKE ?")
+		args = append(args, scope+"%")
+	}
+	if len(f.States) > 0 {
+		marks := make([]string, len(f.States))
+		for i, st := range f.States {
+			marks[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "state IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.Channel != "" {
+		where, args = append(where, "channel = ?"), append(args, f.Channel)
+	}
+	if f.Tag != "" {
+		where, args = append(where, "tag = ?"), append(args, f.Tag)
+	}
+	if f.Overdue {
+		where = append(where, "overdue = 1")
+	}
+	if f.Urgent {
+		where = append(where, "urgent = 1")
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "received_at >= ?"), append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "received_at < ?"), append(args, f.To.UnixMilli())
+	}
+	q := `SELECT ` + ticketColumns + ` FROM tickets`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	// Overdue first, then the nearest reply deadline; tickets without one last.
+	q += ` ORDER BY overdue DESC, CASE WHEN reply_due IS NULL THEN 1 ELSE 0 END, reply_due, id DESC LIMIT ? OFFSET ?`
+	args = append(args, f.Limit, f.Offset)
+	var out []*ticket.Ticket
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("workflow: list: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTicket(rows)
+			if err != nil {
+				return fmt.Errorf("workflow: list: %w", err)
+			}
+			out = append(out, t)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("workflow: list: %w", err)
+		}
+		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.list", Filter: f.String(), Count: len(out), Result: "ok"})
+	})
+	return out, err
+}
+
+// scopePath returns the unit path prefix a list is limited to, combining the
+// requested unit with the actor's own scope. ok is false when the requested
+// unit lies outside what the actor may see.
+func (s *Service) scopePath(actor ticket.Actor, unitID string) (string, bool) {
+	base := ""
+	switch actor.Role {
+	case ticket.RoleCentre, ticket.RoleAdmin, ticket.RoleAuditor, ticket.RoleSystem:
+	case ticket.RoleHandler, ticket.RoleLeader:
+		base = actor.UnitPath
+		if base == "" {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	if unitID == "" {
+		return base, true
+	}
+	if _, known := s.prof.Unit(unitID); !known {
+		return "", false
+	}
+	p := s.prof.UnitPath(unitID)
+	if base != "" && !strings.HasPrefix(p, base) {
+		return "", false
+	}
+	return p, true
+}
+
+// ByTrackingCode returns the ticket with the tracking code, for the citizen's
+// progress page. The caller checks the citizen's proof of ownership.
+func (s *Service) ByTrackingCode(ctx context.Context, code string) (*Detail, error) {
+	t, err := scanTicket(s.db.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE tracking_code = ?`,
+		strings.ToUpper(strings.TrimSpace(code))))
+	if isNoRows(err) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workflow: tracking code: %w", err)
+	}
+	events, err := loadEvents(ctx, s.db, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Detail{Ticket: t, Events: events}, nil
+}
+
+// SweepOverdue flags open tickets whose sign-for, reply or call-back deadline
+// has passed at now, and returns how many it flagged. It is idempotent.
+func (s *Service) SweepOverdue(ctx context.Context, now time.Time) (int, error) {
+	ms := now.UnixMilli()
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM tickets WHERE overdue = 0 AND (
+		(state = 'dispatched' AND accept_due < ?) OR
+		(state IN ('dispatched', 'accepted') AND reply_due < ?) OR
+		(state = 'reviewed' AND callback_due < ?))`, ms, ms, ms)
+	if err != nil {
+		return 0, fmt.Errorf("workflow: sweep: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("workflow: sweep: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	n := 0
+	for _, id := range ids {
+		err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			t, err := loadTicket(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if t.Overdue || t.State.Ended() {
+				return nil
+			}
+			return s.apply(ctx, tx, t, ticket.System, ticket.ActMarkOverdue, ticket.Input{}, now)
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

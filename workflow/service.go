@@ -1,0 +1,354 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"minyi/dispatch"
+	"minyi/profile"
+	"minyi/store"
+	"minyi/ticket"
+)
+
+// Errors callers test for with errors.Is. Transition errors from the ticket
+// package (ticket.ErrTransition, ticket.ErrForbidden, ticket.ErrInvalidInput)
+// pass through unchanged.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("ticket changed concurrently, try again")
+	ErrInvalid  = errors.New("invalid submission")
+)
+
+// Limits on submitted text, in characters.
+const (
+	MaxTitleChars = 200
+	MaxBodyChars  = 10000
+	MaxPlaceChars = 200
+)
+
+// Tagger predicts a label for a prediction head ("tag", "kind") of a text.
+// ok is false when no model exists for the head.
+type Tagger interface {
+	Predict(ctx context.Context, head, text string) (p dispatch.Prediction, ok bool)
+}
+
+// Protector keeps personal data out of what staff see. Mask returns text with
+// phone numbers, ID numbers and similar replaced; Seal encrypts a personal
+// field of a ticket into the vault within tx; BlindIndex returns a keyed hash
+// of a phone number ("" when it is not one); ProgressKey returns the keyed
+// hash that lets a citizen open the progress page with the tracking code and
+// the last four digits of the phone.
+type Protector interface {
+	Mask(text string) string
+	Seal(ctx context.Context, tx *store.Tx, ticketID int64, field, value string) error
+	BlindIndex(phone string) string
+	ProgressKey(trackingCode, last4 string) string
+}
+
+// Access describes one access to data, for the audit log.
+type Access struct {
+	Actor    ticket.Actor
+	Action   string // ticket.read, ticket.list, ticket.change, request.denied
+	TicketID int64
+	Fields   []string
+	Purpose  string
+	Result   string // ok, denied, error
+	Filter   string
+	Count    int
+}
+
+// AuditFunc records an access inside the caller's transaction. If it fails,
+// the access fails with it.
+type AuditFunc func(ctx context.Context, tx *store.Tx, a Access) error
+
+// Options configures a Service.
+type Options struct {
+	DB        *store.DB
+	Profile   *profile.Profile
+	Protector Protector
+	Tagger    Tagger                           // nil sends every item to triage
+	Urgency   func(text string) (bool, string) // nil disables urgency detection
+	Audit     AuditFunc                        // nil records nothing
+	Now       func() time.Time                 // nil means time.Now
+	Logger    *slog.Logger
+}
+
+// Service runs the closed loop on one database.
+type Service struct {
+	db     *store.DB
+	prof   *profile.Profile
+	router *dispatch.Router
+	opts   Options
+	log    *slog.Logger
+}
+
+// New returns a Service. DB, Profile and Protector are required.
+func New(o Options) (*Service, error) {
+	if o.DB == nil || o.Profile == nil || o.Protector == nil {
+		return nil, errors.New("workflow: DB, Profile and Protector are required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{db: o.DB, prof: o.Profile, router: dispatch.NewRouter(o.Profile), opts: o, log: o.Logger}, nil
+}
+
+// Profile returns the service's profile.
+func (s *Service) Profile() *profile.Profile { return s.prof }
+
+// DB returns the service's database.
+func (s *Service) DB() *store.DB { return s.db }
+
+// Submission is one item as a channel delivers it, before masking.
+type Submission struct {
+	Channel    string
+	ExternalID string // the channel's id; a second submission with the same id returns the first ticket
+	Kind       string
+	Title      string
+	Body       string
+	Place      string
+	CodeID     string
+	CodeUnit   string // unit of the QR code, resolved by the caller
+	OfficerID  string
+	Phone      string
+	Name       string
+	IDNumber   string
+	ReceivedAt time.Time // zero means now
+}
+
+func (sub *Submission) validate() error {
+	sub.Channel = strings.TrimSpace(sub.Channel)
+	if sub.Channel == "" || len(sub.Channel) > 32 {
+		return fmt.Errorf("%w: channel is missing or longer than 32 bytes", ErrInvalid)
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"title", sub.Title, MaxTitleChars}, {"body", sub.Body, MaxBodyChars}, {"place", sub.Place, MaxPlaceChars}} {
+		if !utf8.ValidString(f.value) {
+			return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, f.name)
+		}
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			return fmt.Errorf("%w: %s has %d characters, the limit is %d", ErrInvalid, f.name, n, f.max)
+		}
+	}
+	if strings.TrimSpace(sub.Title) == "" && strings.TrimSpace(sub.Body) == "" {
+		return fmt.Errorf("%w: title and body are both empty", ErrInvalid)
+	}
+	return nil
+}
+
+// Submit records a new item, tags it and dispatches it or sends it to triage,
+// all in one transaction. It returns the ticket and whether it was created; an
+// item whose channel and external id were seen before returns the existing
+// ticket with created false.
+func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, bool, error) {
+	if err := sub.validate(); err != nil {
+		return nil, false, err
+	}
+	if sub.ExternalID != "" {
+		if t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID); err == nil {
+			return t, false, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, false, err
+		}
+	}
+	at := sub.ReceivedAt
+	if at.IsZero() {
+		at = s.opts.Now()
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	t := &ticket.Ticket{
+		Channel: sub.Channel, ExternalID: sub.ExternalID, Kind: sub.Kind,
+		Title: s.opts.Protector.Mask(sub.Title), Body: s.opts.Protector.Mask(sub.Body),
+		Place: s.opts.Protector.Mask(sub.Place), CodeID: sub.CodeID, OfficerID: sub.OfficerID,
+		CitizenKey: s.opts.Protector.BlindIndex(sub.Phone), State: ticket.Received,
+		Priority: "normal", ReceivedAt: at,
+	}
+	text := joinText(t.Title, t.Body)
+	var kindPred dispatch.Prediction
+	var kindOK bool
+	if t.Kind == "" && s.opts.Tagger != nil {
+		kindPred, kindOK = s.opts.Tagger.Predict(ctx, "kind", text)
+		if kindOK {
+			t.Kind = kindPred.Label
+		}
+	}
+	item := dispatch.Item{Text: text, Kind: t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID}
+	if s.opts.Tagger != nil {
+		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
+	}
+	decision := s.router.Route(item)
+	var urgentWhy string
+	if s.opts.Urgency != nil {
+		if urgent, why := s.opts.Urgency(sub.Title + "\n" + sub.Body); urgent {
+			urgentWhy = why
+			t.Priority = "urgent"
+		}
+	}
+
+	var created bool
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		for attempt := 0; ; attempt++ {
+			t.TrackingCode = newTrackingCode()
+			id, err := insertTicket(ctx, tx, t, at.UnixMilli())
+			if err == nil {
+				t.ID = id
+				break
+			}
+			if !store.IsUniqueViolation(err) || attempt > 3 {
+				return fmt.Errorf("workflow: insert ticket: %w", err)
+			}
+			if sub.ExternalID != "" {
+				return errDuplicate // another submission with this external id won the race
+			}
+		}
+		if err := insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: "system",
+			ActorRole: ticket.RoleSystem, Action: ticket.ActCreate, To: ticket.Received,
+			Details: map[string]string{"channel": t.Channel}}); err != nil {
+			return err
+		}
+		for field, value := range map[string]string{"phone": sub.Phone, "name": sub.Name, "id_number": sub.IDNumber} {
+			if strings.TrimSpace(value) == "" {
+				continue
+			}
+			if err := s.opts.Protector.Seal(ctx, tx, t.ID, field, value); err != nil {
+				return fmt.Errorf("workflow: seal %s of ticket %d: %w", field, t.ID, err)
+			}
+		}
+		if kindOK {
+			if err := saveTags(ctx, tx, t.ID, "kind", kindPred.Label, kindPred.Confidence, kindPred.Source); err != nil {
+				return err
+			}
+		}
+		if err := s.applyDecision(ctx, tx, t, decision, at); err != nil {
+			return err
+		}
+		if urgentWhy != "" {
+			if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, ticket.Input{Reason: urgentWhy}, at); err != nil {
+				return err
+			}
+		}
+		created = true
+		return nil
+	})
+	if errors.Is(err, errDuplicate) {
+		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
+		return existing, false, lookupErr
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	s.log.Debug("ticket created", "ticket_id", t.ID, "state", t.State, "unit_id", t.UnitID)
+	return t, created, nil
+}
+
+var errDuplicate = errors.New("duplicate external id")
+
+// applyDecision records the tag and moves a received ticket to a unit or to triage.
+func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision, at time.Time) error {
+	t.Tag, t.TagConfidence, t.TagSource = d.Tag, d.Confidence, d.TagSource
+	if d.Tag != "" {
+		if err := saveTags(ctx, tx, t.ID, "tag", d.Tag, d.Confidence, d.TagSource); err != nil {
+			return err
+		}
+	}
+	if d.Triage {
+		in := ticket.Input{Reason: d.Reason}
+		return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActTriage, in, at, explainDetails(d))
+	}
+	in, err := s.dispatchInput(d.UnitID, t.Tag, t.Priority, at)
+	if err != nil {
+		return err
+	}
+	in.RouteSource = d.Source
+	return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActDispatch, in, at, explainDetails(d))
+}
+
+func explainDetails(d dispatch.Decision) map[string]string {
+	m := map[string]string{"explain": strings.Join(d.Steps, "\n")}
+	if d.TagSource != "" {
+		m["tag_source"] = d.TagSource
+	}
+	if d.TransferTo != "" {
+		m["transfer_to"] = d.TransferTo
+	}
+	return m
+}
+
+// dispatchInput resolves a unit and computes its deadlines from the SLA policy.
+func (s *Service) dispatchInput(unitID, tag, priority string, at time.Time) (ticket.Input, error) {
+	if _, ok := s.prof.Unit(unitID); !ok {
+		return ticket.Input{}, fmt.Errorf("%w: unit %q not found", ticket.ErrInvalidInput, unitID)
+	}
+	accept, reply, callback := s.prof.Deadlines(tag, priority, at)
+	return ticket.Input{UnitID: unitID, UnitPath: s.prof.UnitPath(unitID), AcceptDue: accept, ReplyDue: reply,
+		CallbackDue: callback}, nil
+}
+
+func (s *Service) apply(ctx context.Context, tx *store.Tx, t *ticket.Ticket, a ticket.Actor, act ticket.Action,
+	in ticket.Input, at time.Time) error {
+	return s.applyWithDetails(ctx, tx, t, a, act, in, at, nil)
+}
+
+// applyWithDetails runs one domain transition and persists the ticket and its event.
+func (s *Service) applyWithDetails(ctx context.Context, tx *store.Tx, t *ticket.Ticket, a ticket.Actor,
+	act ticket.Action, in ticket.Input, at time.Time, details map[string]string) error {
+	loaded := t.Version
+	ev, err := ticket.Apply(t, a, act, in, at)
+	if err != nil {
+		return err
+	}
+	for k, v := range details {
+		ev.Details[k] = v
+	}
+	if err := saveTicket(ctx, tx, t, loaded, at.UnixMilli()); err != nil {
+		return err
+	}
+	return insertEvent(ctx, tx, ev)
+}
+
+func (s *Service) byExternalID(ctx context.Context, channel, externalID string) (*ticket.Ticket, error) {
+	t, err := scanTicket(s.db.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE channel = ? AND external_id = ?`,
+		channel, externalID))
+	if err != nil {
+		if isNoRows(err) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("workflow: ticket %s/%s: %w", channel, externalID, err)
+	}
+	return t, nil
+}
+
+func joinText(title, body string) string {
+	switch {
+	case title == "":
+		return body
+	case body == "":
+		return title
+	}
+	return title + "\n" + body
+}
+
+// trackingAlphabet leaves out 0, 1, I, L and O, which citizens confuse.
+const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newTrackingCode returns 10 characters from a 31-letter alphabet, about 49
+// bits, which rate limits on the progress page make impractical to guess.
+func newTrackingCode() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = trackingAlphabet[int(b[i])%len(trackingAlphabet)]
+	}
+	return string(b)
+}

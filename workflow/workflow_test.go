@@ -1,0 +1,333 @@
+package workflow_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"minyi/dispatch"
+	"minyi/org"
+	"minyi/privacy"
+	"minyi/profile"
+	"minyi/store"
+	"minyi/store/storetest"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// keywordTagger predicts by the first keyword found in the text, so tests
+// control the tag and its confidence exactly.
+type keywordTagger map[string]dispatch.Prediction
+
+func (k keywordTagger) Predict(_ context.Context, head, text string) (dispatch.Prediction, bool) {
+	if head != "tag" {
+		return dispatch.Prediction{}, false
+	}
+	for kw, p := range k {
+		if strings.Contains(text, kw) {
+			return p, true
+		}
+	}
+	return dispatch.Prediction{Label: "治安秩序", Confidence: 0.2, Source: "model:tag:v1"}, true
+}
+
+var testTagger = keywordTagger{
+	"拥堵": {Label: "交通拥堵", Confidence: 0.92, Source: "model:tag:v1"},
+	"噪音": {Label: "噪声扰民", Confidence: 0.88, Source: "model:tag:v1"},
+}
+
+type env struct {
+	svc  *workflow.Service
+	db   *store.DB
+	prof *profile.Profile
+	prot *privacy.Protector
+	now  time.Time
+}
+
+func newEnv(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	p, err := profile.Load("police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Sync(ctx, db, p); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := privacy.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prot, err := privacy.NewProtector(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, prof: p, prot: prot, now: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
+	e.svc, err = workflow.New(workflow.Options{DB: db, Profile: p, Protector: prot, Tagger: testTagger,
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) actor(t *testing.T, name string) ticket.Actor {
+	t.Helper()
+	a, err := org.AccountByName(context.Background(), e.db, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Actor()
+}
+
+func (e *env) act(t *testing.T, id int64, who ticket.Actor, act ticket.Action, in ticket.Input) *ticket.Ticket {
+	t.Helper()
+	e.now = e.now.Add(time.Hour)
+	tk, err := e.svc.Act(context.Background(), workflow.Command{TicketID: id, Actor: who, Action: act, Input: in})
+	if err != nil {
+		t.Fatalf("%s: %v", act, err)
+	}
+	return tk
+}
+
+func TestSubmitDispatchesByRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		tk, created, err := e.svc.Submit(context.Background(), workflow.Submission{
+			Channel: "qr", Title: "路口拥堵", Body: "早高峰路口拥堵严重", CodeUnit: "tb-qinghe"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !created || tk.State != ticket.Dispatched || tk.UnitID != "tb-qinghe" {
+			t.Fatalf("created %v state %s unit %s", created, tk.State, tk.UnitID)
+		}
+		if tk.AcceptDue.IsZero() || tk.ReplyDue.IsZero() || !tk.ReplyDue.After(tk.AcceptDue) {
+			t.Fatalf("deadlines accept %v reply %v", tk.AcceptDue, tk.ReplyDue)
+		}
+		if tk.TagSource != "model:tag:v1" || tk.RouteSource == "" {
+			t.Fatalf("tag source %q route source %q", tk.TagSource, tk.RouteSource)
+		}
+		d, err := e.svc.Get(context.Background(), e.actor(t, "centre1"), tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Events) != 2 || d.Events[0].Action != ticket.ActCreate || d.Events[1].Action != ticket.ActDispatch {
+			t.Fatalf("timeline = %+v", d.Events)
+		}
+		if !strings.Contains(d.Events[1].Details["explain"], "tag rule") {
+			t.Fatalf("dispatch event explains %q", d.Events[1].Details["explain"])
+		}
+	})
+}
+
+func TestSubmitLowConfidenceGoesToTriage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		tk, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "12345", Body: "有件事想反映一下"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.State != ticket.Triage || !strings.Contains(tk.TriageReason, "below the threshold") {
+			t.Fatalf("state %s reason %q", tk.State, tk.TriageReason)
+		}
+	})
+}
+
+func TestSubmitIsIdempotentByExternalID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		sub := workflow.Submission{Channel: "12345", ExternalID: "A-1", Body: "小区夜间噪音"}
+		first, created, err := e.svc.Submit(context.Background(), sub)
+		if err != nil || !created {
+			t.Fatalf("first: created %v err %v", created, err)
+		}
+		second, created, err := e.svc.Submit(context.Background(), sub)
+		if err != nil || created || second.ID != first.ID {
+			t.Fatalf("second: created %v id %d (first %d) err %v", created, second.ID, first.ID, err)
+		}
+		var n int
+		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("tickets = %d, err %v", n, err)
+		}
+	})
+}
+
+func TestSubmitRejectsBadInput(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		for name, sub := range map[string]workflow.Submission{
+			"empty":      {Channel: "qr"},
+			"no channel": {Body: "内容"},
+			"long title": {Channel: "qr", Title: strings.Repeat("长", workflow.MaxTitleChars+1)},
+			"bad utf-8":  {Channel: "qr", Body: "\xff\xfe"},
+		} {
+			if _, _, err := e.svc.Submit(context.Background(), sub); !errors.Is(err, workflow.ErrInvalid) {
+				t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+			}
+		}
+		// A title of exactly the limit in 4-byte characters is accepted: the limit counts characters.
+		ok := workflow.Submission{Channel: "qr", Title: strings.Repeat("𠀀", workflow.MaxTitleChars)}
+		if _, _, err := e.svc.Submit(context.Background(), ok); err != nil {
+			t.Fatalf("title at the limit: %v", err)
+		}
+	})
+}
+
+func TestPersonalDataMaskedAndSealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr",
+			Body: "楼下噪音太大，请打我电话13900001234联系", Phone: "139 0000 1234", Name: "测试人"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(tk.Body, "13900001234") {
+			t.Fatalf("body not masked: %q", tk.Body)
+		}
+		var body string
+		if err := db.QueryRowContext(ctx, `SELECT body FROM tickets WHERE id = ?`, tk.ID).Scan(&body); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(body, "13900001234") || !strings.Contains(body, "噪音太大") {
+			t.Fatalf("stored body = %q", body)
+		}
+		phone, err := e.prot.Vault().Get(ctx, db, tk.ID, privacy.FieldPhone)
+		if err != nil || phone != "13900001234" {
+			t.Fatalf("vault phone = %q, err %v", phone, err)
+		}
+		if tk.CitizenKey == "" || tk.CitizenKey != e.prot.BlindIndex("+86 139-0000-1234") {
+			t.Fatalf("citizen key %q does not match the blind index of the same number", tk.CitizenKey)
+		}
+	})
+}
+
+// TestClosedLoop walks one ticket through every stage, with a rejected reply
+// and an unsatisfied call-back that reopens it.
+func TestClosedLoop(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "小区门口夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		centre, handler := e.actor(t, "centre1"), e.actor(t, "dongguan")
+		steps := []struct {
+			who  ticket.Actor
+			act  ticket.Action
+			in   ticket.Input
+			want ticket.State
+		}{
+			{handler, ticket.ActAccept, ticket.Input{}, ticket.Accepted},
+			{handler, ticket.ActReply, ticket.Input{Reply: "已处理", NeedsRectification: true, Rectified: true}, ticket.Replied},
+			{centre, ticket.ActReject, ticket.Input{Reason: "答复过于简单"}, ticket.Accepted},
+			{handler, ticket.ActReply, ticket.Input{Reply: "已约谈商户并限时整改", NeedsRectification: true, Rectified: true}, ticket.Replied},
+			{centre, ticket.ActApprove, ticket.Input{}, ticket.Reviewed},
+			{centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Unsatisfied}, ticket.Dispatched},
+			{handler, ticket.ActAccept, ticket.Input{}, ticket.Accepted},
+			{handler, ticket.ActReply, ticket.Input{Reply: "再次核查，噪音源已拆除"}, ticket.Replied},
+			{centre, ticket.ActApprove, ticket.Input{}, ticket.Reviewed},
+			{centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Unreachable}, ticket.Reviewed},
+			{centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Satisfied}, ticket.Closed},
+		}
+		for i, st := range steps {
+			got := e.act(t, tk.ID, st.who, st.act, st.in)
+			if got.State != st.want {
+				t.Fatalf("step %d %s: state %s, want %s", i, st.act, got.State, st.want)
+			}
+		}
+		d, err := e.svc.Get(ctx, centre, tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		final := d.Ticket
+		if final.ReopenCount != 1 || final.CallbackResult != ticket.Satisfied || final.ClosedAt.IsZero() {
+			t.Fatalf("final ticket %+v", final)
+		}
+		var actions []string
+		for _, ev := range d.Events {
+			actions = append(actions, string(ev.Action))
+		}
+		want := "create dispatch accept reply reject reply approve callback dispatch accept reply approve callback callback close"
+		if got := strings.Join(actions, " "); got != want {
+			t.Fatalf("timeline\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+func TestOtherStationCannotReadOrAct(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := e.actor(t, "binjiang")
+		if _, err := e.svc.Get(ctx, other, tk.ID, "test"); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("read by another station: err = %v, want ErrNotFound", err)
+		}
+		_, err = e.svc.Act(ctx, workflow.Command{TicketID: tk.ID, Actor: other, Action: ticket.ActAccept})
+		if !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("accept by another station: err = %v, want ErrNotFound", err)
+		}
+		list, err := e.svc.List(ctx, other, workflow.Filter{})
+		if err != nil || len(list) != 0 {
+			t.Fatalf("another station lists %d tickets, err %v", len(list), err)
+		}
+		d, err := e.svc.Get(ctx, e.actor(t, "dongguan"), tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ticket.State != ticket.Dispatched || d.Ticket.Version != tk.Version {
+			t.Fatalf("denied accept changed the ticket: state %s version %d", d.Ticket.State, d.Ticket.Version)
+		}
+		if _, err := e.svc.List(ctx, other, workflow.Filter{UnitID: "ps-dongguan"}); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("listing another station's unit: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestReturnGoesToTriageAndRedispatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		tk, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := e.act(t, tk.ID, e.actor(t, "dongguan"), ticket.ActReturn, ticket.Input{Reason: "不属于本辖区"})
+		if got.State != ticket.Triage || !strings.Contains(got.TriageReason, "不属于本辖区") {
+			t.Fatalf("after return: state %s reason %q", got.State, got.TriageReason)
+		}
+		got = e.act(t, tk.ID, e.actor(t, "centre1"), ticket.ActDispatch, ticket.Input{UnitID: "ps-binjiang"})
+		if got.State != ticket.Dispatched || got.UnitID != "ps-binjiang" || got.RouteSource != "manual" {
+			t.Fatalf("after dispatch: state %s unit %s source %s", got.State, got.UnitID, got.RouteSource)
+		}
+	})
+}
+
+func TestSweepOverdue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.svc.SweepOverdue(ctx, tk.AcceptDue.Add(-time.Minute))
+		if err != nil || n != 0 {
+			t.Fatalf("before the deadline: flagged %d, err %v", n, err)
+		}
+		n, err = e.svc.SweepOverdue(ctx, tk.AcceptDue.Add(time.Minute))
+		if err != nil || n != 1 {
+			t.Fatalf("after the deadline: flagged %d, err %v", n, err)
+		}
+		n, err = e.svc.SweepOverdue(ctx, tk.AcceptDue.Add(2*time.Minute))
+		if err != nil || n != 0 {
+			t.Fatalf("second sweep: flagged %d, err %v", n, err)
+		}
+	})
+}
