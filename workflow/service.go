@@ -212,6 +212,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 				return errDuplicate // another submission with this external id won the race
 			}
 		}
+		if last4 := lastDigits(sub.Phone, 4); last4 != "" {
+			key := s.opts.Protector.ProgressKey(t.TrackingCode, last4)
+			if _, err := tx.ExecContext(ctx, `UPDATE tickets SET progress_key = ? WHERE id = ?`, key, t.ID); err != nil {
+				return fmt.Errorf("workflow: progress key of ticket %d: %w", t.ID, err)
+			}
+		}
 		if err := insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: "system",
 			ActorRole: ticket.RoleSystem, Action: ticket.ActCreate, To: ticket.Received,
 			Details: map[string]string{"channel": t.Channel}}); err != nil {
@@ -339,6 +345,42 @@ func joinText(title, body string) string {
 	return title + "\n" + body
 }
 
+// lastDigits returns the last n ASCII or full-width digits of s, or "" when s
+// has fewer.
+func lastDigits(s string, n int) string {
+	var digits []rune
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, r)
+		case r >= '０' && r <= '９':
+			digits = append(digits, r-'０'+'0')
+		}
+	}
+	if len(digits) < n {
+		return ""
+	}
+	return string(digits[len(digits)-n:])
+}
+
+// CheckProgress returns the ticket with the tracking code if last4 matches the
+// last four digits of the phone given at submission. Any mismatch, including
+// an unknown code or a ticket without a phone, returns ErrNotFound, so the
+// page reveals nothing about which part was wrong.
+func (s *Service) CheckProgress(ctx context.Context, trackingCode, last4 string) (*Detail, error) {
+	code := strings.ToUpper(strings.TrimSpace(trackingCode))
+	want := s.opts.Protector.ProgressKey(code, lastDigits(last4, 4))
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM tickets WHERE tracking_code = ? AND progress_key = ?`, code, want).Scan(&id)
+	if isNoRows(err) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workflow: progress: %w", err)
+	}
+	return s.ByTrackingCode(ctx, code)
+}
+
 // trackingAlphabet leaves out 0, 1, I, L and O, which citizens confuse.
 const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -346,9 +388,15 @@ const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 // bits, which rate limits on the progress page make impractical to guess.
 func newTrackingCode() string {
 	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = trackingAlphabet[int(b[i])%len(trackingAlphabet)]
+	out := make([]byte, 0, len(b))
+	for len(out) < len(b) {
+		_, _ = rand.Read(b)
+		for _, c := range b {
+			// 248 is the largest multiple of 31 below 256; rejecting the rest keeps letters uniform.
+			if c < 248 && len(out) < len(b) {
+				out = append(out, trackingAlphabet[int(c)%len(trackingAlphabet)])
+			}
+		}
 	}
-	return string(b)
+	return string(out)
 }

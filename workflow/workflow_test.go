@@ -331,3 +331,28 @@ func TestSweepOverdue(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", Phone: "13900005678"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.CheckProgress(ctx, strings.ToLower(tk.TrackingCode), "5678")
+		if err != nil || d.Ticket.ID != tk.ID {
+			t.Fatalf("right digits: %v", err)
+		}
+		if _, err := e.svc.CheckProgress(ctx, tk.TrackingCode, "5679"); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("wrong digits: err = %v", err)
+		}
+		if _, err := e.svc.CheckProgress(ctx, "ZZZZZZZZZZ", "5678"); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("unknown code: err = %v", err)
+		}
+		noPhone, _, _ := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音"})
+		if _, err := e.svc.CheckProgress(ctx, noPhone.TrackingCode, ""); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("ticket without phone: err = %v", err)
+		}
+	})
+}
