@@ -48,7 +48,7 @@ type Account struct {
 
 // Actor returns the ticket actor for the account.
 func (a Account) Actor() ticket.Actor {
-	return ticket.Actor{ID: a.ID, Name: a.DisplayName, Role: a.Role, UnitID: a.UnitID, UnitPath: a.UnitPath}
+	return ticket.Actor{ID: a.ID, Login: a.Name, Name: a.DisplayName, Role: a.Role, UnitID: a.UnitID, UnitPath: a.UnitPath}
 }
 
 // Sync writes the profile's units, officers and accounts to the database.

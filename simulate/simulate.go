@@ -186,9 +186,11 @@ func (s *run) next(ctx context.Context, t *ticket.Ticket, stall bool) (*ticket.T
 			return s.step(ctx, t, s.hours(0.5, 3), s.centre, ticket.ActTransferOut,
 				ticket.Input{Reason: "不属于本局职责范围", Destination: "12345"})
 		}
+		// The centre corrects the tag where needed and sends the item to the
+		// unit its rules name; a reopened item goes back to its unit.
 		unit := t.UnitID
-		if unit == "" || s.chance(0.5) {
-			unit = s.pickUnit()
+		if t.State != ticket.Reopened || unit == "" {
+			unit = s.unitFor(t.Tag)
 		}
 		return s.step(ctx, t, s.hours(0.5, 4), s.centre, ticket.ActDispatch, ticket.Input{UnitID: unit})
 	case ticket.Dispatched:
@@ -196,7 +198,7 @@ func (s *run) next(ctx context.Context, t *ticket.Ticket, stall bool) (*ticket.T
 			return s.step(ctx, t, s.hours(1, 8), s.handler(t), ticket.ActReturn, ticket.Input{Reason: "不属于本单位辖区"})
 		}
 		late := s.chance(0.08)
-		d := s.hours(0.2, 0.9) * time.Duration(1)
+		d := s.hours(0.2, 0.9)
 		if !t.AcceptDue.IsZero() {
 			window := t.AcceptDue.Sub(s.clock)
 			d = time.Duration(float64(window) * (0.1 + 0.8*s.r.Float64()))
@@ -252,6 +254,18 @@ var replies = []string{
 	"经调查，反映情况属实，已依法处理并告知当事人处理结果。",
 	"已对涉及人员进行批评教育，并完善相关工作制度，感谢您的监督。",
 	"该问题已移交辖区责任单位，已于本周内处理完毕，现场已恢复正常。",
+}
+
+// unitFor returns the fixed unit a rule names for tag, or else a random
+// handling unit, as a centre does for items no rule places.
+func (s *run) unitFor(tag string) string {
+	p := s.svc.Profile()
+	for _, r := range p.Rules {
+		if r.Tag == tag && r.Unit != "" && len(r.Keywords) == 0 {
+			return r.Unit
+		}
+	}
+	return s.pickUnit()
 }
 
 func (s *run) pickUnit() string {

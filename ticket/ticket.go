@@ -62,7 +62,8 @@ type Ticket struct {
 // system itself.
 type Actor struct {
 	ID       int64
-	Name     string
+	Login    string // the account's sign-in name; empty for the citizen and the system
+	Name     string // the name shown in timelines
 	Role     Role
 	UnitID   string
 	UnitPath string // path of UnitID, "/a/b/"
