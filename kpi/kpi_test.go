@@ -101,7 +101,7 @@ func insertScenario(t *testing.T, db *store.DB, rows []row) {
 	t.Helper()
 	ctx := context.Background()
 	for i, r := range rows {
-		_, err := db.ExecContext(ctx, `INSERT INTO tickets (tracking_code, channel, state, unit_path,
+		id, err := store.InsertID(ctx, db, `INSERT INTO tickets (tracking_code, channel, state, unit_path,
 			received_at, dispatched_at, accept_due, accepted_at, reply_due, replied_at, reviewed_at,
 			called_back_at, closed_at, needs_rectification, rectified, overdue, callback_result,
 			created_at, updated_at)
@@ -115,7 +115,50 @@ func insertScenario(t *testing.T, db *store.DB, rows []row) {
 		if err != nil {
 			t.Fatalf("insert %s: %v", r.name, err)
 		}
+		// The call-back event is what satisfaction counts; the workflow writes
+		// one for every call-back, as here.
+		if r.result != "" && !r.calledBack.IsZero() {
+			insertCallback(t, db, id, r.calledBack, r.result)
+		}
 	}
+}
+
+func insertCallback(t *testing.T, db *store.DB, id int64, at time.Time, outcome string) {
+	t.Helper()
+	_, err := db.ExecContext(context.Background(), `INSERT INTO ticket_events (ticket_id, at, actor_name, actor_role,
+		action, from_state, to_state, details) VALUES (?, ?, 'test', 'centre', 'callback', 'reviewed', 'called_back', ?)`,
+		id, at.UnixMilli(), `{"outcome":"`+outcome+`"}`)
+	if err != nil {
+		t.Fatalf("insert call-back of %d: %v", id, err)
+	}
+}
+
+// TestSatisfactionCountsEveryRating checks that a ticket rated unsatisfied,
+// reopened and then rated satisfied counts both ratings.
+func TestSatisfactionCountsEveryRating(t *testing.T) {
+	t.Setenv("TZ", "UTC")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := utc("2026-03-01T02:00:00Z")
+		insertScenario(t, db, []row{{name: "reopened", state: "closed", unit: "/bureau/east/s1/",
+			received: at, calledBack: at.Add(72 * time.Hour), closed: at.Add(73 * time.Hour), result: "satisfied"}})
+		var id int64
+		if err := db.QueryRowContext(ctx, `SELECT id FROM tickets`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		insertCallback(t, db, id, at.Add(24*time.Hour), "unsatisfied")
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := kpi.SatisfactionRate(ctx, db, kpi.Filter{Loc: loc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Num != 1 || r.Den != 2 {
+			t.Fatalf("satisfaction = %d/%d, want 1/2", r.Num, r.Den)
+		}
+	})
 }
 
 // stats are expected cycle figures. A negative mean means that only the count

@@ -102,22 +102,29 @@ func ResponseRate(ctx context.Context, q store.Querier, f Filter) (Ratio, error)
 //
 //	satisfaction_rate = (satisfied + basically satisfied) / (satisfied + basically satisfied + unsatisfied)
 //
-// The denominator is the tickets whose called_back_at falls in the range and
-// whose call-back result is a rating. Unreachable call-backs give no rating
-// and are left out.
-//
-// NOTE: a ticket holds only its latest call-back. When an unsatisfied ticket
-// is reopened and called back again, the new rating replaces the old one, so
-// the earlier unsatisfied rating is no longer counted. Counting every rating
-// needs the call-back events of the timeline.
+// Every rating counts, including one that reopened its ticket before a later
+// call-back rated it again, so the denominator is the call-back events
+// (ticket_events with action callback) whose time falls in the range, on
+// tickets of the unit subtree. Unreachable call-backs give no rating and are
+// left out.
 func SatisfactionRate(ctx context.Context, q store.Querier, f Filter) (Ratio, error) {
 	b, err := f.resolve()
 	if err != nil {
 		return Ratio{}, err
 	}
-	where, args := b.where("called_back_at")
-	where += " AND callback_result IN " + ratedOutcomes
-	return countRatio(ctx, q, "satisfaction rate", "callback_result IN "+goodOutcomes, where, args)
+	where, args := b.where("e.at")
+	// The workflow writes details as compact JSON, so the outcome appears as
+	// the exact text "outcome":"satisfied" on both databases.
+	good := `(e.details LIKE '%"outcome":"satisfied"%' OR e.details LIKE '%"outcome":"basic"%')`
+	rated := `(` + good[1:len(good)-1] + ` OR e.details LIKE '%"outcome":"unsatisfied"%')`
+	query := `SELECT COALESCE(SUM(CASE WHEN ` + good + ` THEN 1 ELSE 0 END), 0), COUNT(*)
+		FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+		WHERE e.action = 'callback' AND ` + rated + where
+	var r Ratio
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&r.Num, &r.Den); err != nil {
+		return Ratio{}, fmt.Errorf("kpi: satisfaction rate: %w", err)
+	}
+	return r, nil
 }
 
 // Daily holds the parts of the daily completion rate: one Ratio per calendar
