@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"minyi/intake"
+	"minyi/org"
+	"minyi/privacy"
+	"minyi/profile"
+	"minyi/store"
+	"minyi/store/storetest"
+)
+
+// newImportApp returns an app on db with the police profile synced into it
+// and a fresh personal-data key file.
+func newImportApp(t *testing.T, db *store.DB) (*app, *bytes.Buffer) {
+	t.Helper()
+	p, err := profile.Load("police")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Sync(context.Background(), db, p); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := privacy.GenerateKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := filepath.Join(t.TempDir(), "test.keys")
+	if err := keys.WriteFile(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(privacy.KeysFileEnv, keyPath)
+	t.Setenv(privacy.KeysEnv, "")
+	var out bytes.Buffer
+	a := &app{cfg: config{Profile: "police"}, stdout: &out, stderr: io.Discard,
+		log: slog.New(slog.DiscardHandler), db: db}
+	return a, &out
+}
+
+func runImportJSON(t *testing.T, a *app, out *bytes.Buffer, args ...string) importSummary {
+	t.Helper()
+	out.Reset()
+	if err := runImport(context.Background(), a, append([]string{"--json"}, args...)); err != nil {
+		t.Fatalf("import %v: %v", args, err)
+	}
+	var sum importSummary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("summary %q: %v", out.String(), err)
+	}
+	return sum
+}
+
+func countTickets(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// importCSV is a generated 12345 export: three good rows, a title over the
+// limit on line 4 and an invalid time on line 6.
+var importCSV = strings.Join([]string{
+	"工单号,标题,诉求内容,受理时间,联系电话",
+	"A1,路灯不亮,晚上路灯坏了😀𠀀很黑,2024-06-03 18:05:00,13800002222",
+	"A2,噪声扰民,楼下施工到半夜,2024/6/4 23:10,",
+	"A3," + strings.Repeat("长", 201) + ",正文,2024-06-05,",
+	"A4,违章停车,小区门口有车乱停,2024-06-05T08:00:00+08:00,",
+	"A5,信号灯,配时太短,明天,",
+}, "\n") + "\n"
+
+func TestImportTwiceCreatesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		dir := t.TempDir()
+		path := filepath.Join(dir, "export.csv")
+		if err := os.WriteFile(path, []byte(importCSV), 0o600); err != nil {
+			t.Fatal(err)
+		}
+
+		first := runImportJSON(t, a, out, "--channel", "12345", path)
+		if first.Created != 3 || first.Present != 0 {
+			t.Errorf("first import: created %d, present %d; want 3, 0", first.Created, first.Present)
+		}
+		if len(first.Rejected) != 2 || first.Rejected[0].Line != 4 || first.Rejected[1].Line != 6 {
+			t.Errorf("first import rejected %+v, want lines 4 and 6", first.Rejected)
+		}
+		if first.Encoding != "UTF-8" || first.Format != "csv" {
+			t.Errorf("first import read %s in %s, want csv in UTF-8", first.Format, first.Encoding)
+		}
+		if n := countTickets(t, db); n != 3 {
+			t.Fatalf("%d tickets after the first import, want 3", n)
+		}
+
+		second := runImportJSON(t, a, out, "--channel", "12345", path)
+		if second.Created != 0 || second.Present != 3 || len(second.Rejected) != 2 {
+			t.Errorf("second import: created %d, present %d, rejected %d; want 0, 3, 2",
+				second.Created, second.Present, len(second.Rejected))
+		}
+		if n := countTickets(t, db); n != 3 {
+			t.Errorf("%d tickets after the second import, want 3", n)
+		}
+
+		var body string
+		var receivedAt int64
+		err := db.QueryRowContext(context.Background(),
+			`SELECT body, received_at FROM tickets WHERE channel = ? AND external_id = ?`, "12345", "A1").
+			Scan(&body, &receivedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "晚上路灯坏了😀𠀀很黑" {
+			t.Errorf("stored body %q, want the 4-byte characters kept", body)
+		}
+		// 18:05 in Asia/Shanghai, the police profile's zone, is 10:05 UTC.
+		if want := time.Date(2024, 6, 3, 10, 5, 0, 0, time.UTC).UnixMilli(); receivedAt != want {
+			t.Errorf("received_at %d, want %d", receivedAt, want)
+		}
+	})
+}
+
+func TestImportWithoutIDColumn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		data := "标题,内容\n路灯不亮,晚上很黑\n路灯不亮,晚上很黑\n噪声扰民,楼下施工\n"
+		path := filepath.Join(t.TempDir(), "noid.csv")
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		first := runImportJSON(t, a, out, "--channel", "mailbox", path)
+		// The second row repeats the first word for word, so it shares its key.
+		if first.Created != 2 || first.Present != 1 {
+			t.Errorf("first import: created %d, present %d; want 2, 1", first.Created, first.Present)
+		}
+		second := runImportJSON(t, a, out, "--channel", "mailbox", path)
+		if second.Created != 0 || second.Present != 3 {
+			t.Errorf("second import: created %d, present %d; want 0, 3", second.Created, second.Present)
+		}
+		if n := countTickets(t, db); n != 2 {
+			t.Errorf("%d tickets, want 2", n)
+		}
+	})
+}
+
+func TestImportDryRunWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		dir := t.TempDir()
+		path := filepath.Join(dir, "export.csv")
+		if err := os.WriteFile(path, []byte(importCSV), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		dry := runImportJSON(t, a, out, "--channel", "12345", "--dry-run", path)
+		if !dry.DryRun || dry.Created != 3 || dry.Present != 0 || len(dry.Rejected) != 2 {
+			t.Errorf("dry run: %+v, want 3 to create and 2 rejected", dry)
+		}
+		if n := countTickets(t, db); n != 0 {
+			t.Fatalf("dry run wrote %d tickets", n)
+		}
+
+		runImportJSON(t, a, out, "--channel", "12345", path)
+		extended := filepath.Join(dir, "more.csv")
+		more := importCSV + "A6,井盖缺失,人行道井盖不见了,2024-06-06 07:00,\n"
+		if err := os.WriteFile(extended, []byte(more), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		dry = runImportJSON(t, a, out, "--channel", "12345", "--dry-run", extended)
+		if dry.Created != 1 || dry.Present != 3 {
+			t.Errorf("dry run after import: would create %d, present %d; want 1, 3", dry.Created, dry.Present)
+		}
+		if n := countTickets(t, db); n != 3 {
+			t.Errorf("%d tickets after the dry run, want 3", n)
+		}
+	})
+}
+
+func TestImportFlagErrors(t *testing.T) {
+	a := &app{cfg: config{Profile: "police"}, stdout: io.Discard, stderr: io.Discard,
+		log: slog.New(slog.DiscardHandler)}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"no channel", []string{"x.csv"}},
+		{"no file", []string{"--channel", "12345"}},
+		{"two files", []string{"--channel", "12345", "a.csv", "b.csv"}},
+		{"long channel", []string{"--channel", strings.Repeat("c", 33), "x.csv"}},
+		{"bad map", []string{"--channel", "12345", "--map", "列=bogus", "x.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := runImport(context.Background(), a, tt.args)
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("error %v, want a usage error", err)
+			}
+		})
+	}
+}
+
+func TestImportTextSummary(t *testing.T) {
+	sum := &importSummary{File: "x.csv", Format: "csv", Encoding: "GB18030", Created: 2, Present: 1,
+		Rejected: []importRejected{{Line: 4, Reason: "value too long"}}, Seconds: 2, RowsPerSecond: 2}
+	var b bytes.Buffer
+	if err := printImportSummary(&b, sum, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"编码 encoding: GB18030", "新建 created: 2", "已存在 already present: 1",
+		"拒绝 rejected: 1", "第 4 行 line 4: value too long"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestImportMixedEncodingRejected(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		gbk, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("A9,噪声扰民,楼下施工到半夜,2024-06-05,\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := append([]byte(importCSV), gbk...)
+		path := filepath.Join(t.TempDir(), "mixed.csv")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err = runImport(context.Background(), a, []string{"--channel", "12345", path})
+		var ee *intake.EncodingError
+		if !errors.As(err, &ee) || ee.Line != 7 {
+			t.Fatalf("error %v, want an encoding error on line 7", err)
+		}
+		if n := countTickets(t, db); n != 0 {
+			t.Errorf("%d tickets imported from a rejected file, want 0", n)
+		}
+		if out.Len() != 0 {
+			t.Errorf("summary printed for a rejected file: %q", out.String())
+		}
+	})
+}

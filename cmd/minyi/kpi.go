@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	_ "time/tzdata" // profile zones must load on hosts without zoneinfo
+
+	"minyi/kpi"
+	"minyi/store"
+)
+
+const kpiUsage = `用法 usage: minyi kpi [--json] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--unit ID|PATH]
+
+打印 KPI。日期是配置时区中的日历日，含首尾；--unit 只统计该单位及其下级单位。
+Prints the KPIs. Dates are calendar days in the profile's time zone, both inclusive;
+--unit keeps only tickets of that unit and the units below it.`
+
+// runKPI runs "minyi kpi".
+func runKPI(ctx context.Context, a *app, args []string) error {
+	var asJSON bool
+	var from, to, unit string
+	fs := flag.NewFlagSet("kpi", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.BoolVar(&asJSON, "json", false, "输出 JSON print JSON instead of a table")
+	fs.StringVar(&from, "from", "", "起始日期 first day, YYYY-MM-DD in the profile's zone (default: no lower bound)")
+	fs.StringVar(&to, "to", "", "截止日期 last day, YYYY-MM-DD in the profile's zone (default: no upper bound)")
+	fs.StringVar(&unit, "unit", "", "单位 id，或以 / 开头的单位路径 unit id, or a unit path starting with /")
+	fs.Usage = func() { fmt.Fprintln(a.stderr, kpiUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("多余的参数 unexpected arguments: %v", fs.Args())}
+	}
+
+	p, err := a.Profile()
+	if err != nil {
+		return err
+	}
+	f := kpi.Filter{Loc: p.Location}
+	if f.Loc == nil {
+		if f.Loc, err = loadZone(p.TimeZone); err != nil {
+			return err
+		}
+	}
+	if f.From, err = parseDay("--from", from, f.Loc); err != nil {
+		return err
+	}
+	if f.To, err = parseDay("--to", to, f.Loc); err != nil {
+		return err
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return usageError{fmt.Sprintf("--to %s 早于 --from %s: the last day is before the first day", to, from)}
+	}
+
+	db, err := a.DB(ctx)
+	if err != nil {
+		return err
+	}
+	if f.UnitPath, err = unitPath(ctx, db, unit); err != nil {
+		return err
+	}
+	r, err := kpi.Compute(ctx, db, f)
+	if err != nil {
+		return err
+	}
+
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	printKPITable(a.stdout, r, f, from, to)
+	return nil
+}
+
+// loadZone loads the profile's IANA zone, Asia/Shanghai when it names none.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		name = kpi.DefaultZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: profile time zone %q: %w", name, err)
+	}
+	return loc, nil
+}
+
+func parseDay(flagName, s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Sprintf("%s %q 不是日期 is not a date: use YYYY-MM-DD", flagName, s)}
+	}
+	return t, nil
+}
+
+// unitPath turns --unit into a unit path. A value starting with / is taken as
+// a path already.
+func unitPath(ctx context.Context, q store.Querier, unit string) (string, error) {
+	if unit == "" || strings.HasPrefix(unit, "/") {
+		return unit, nil
+	}
+	var path string
+	err := q.QueryRowContext(ctx, "SELECT path FROM units WHERE id = ?", unit).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", usageError{fmt.Sprintf("--unit %q: 找不到该单位 unit not found", unit)}
+	}
+	if err != nil {
+		return "", fmt.Errorf("kpi: unit %q: %w", unit, err)
+	}
+	return path, nil
+}
+
+func printKPITable(w io.Writer, r kpi.Report, f kpi.Filter, from, to string) {
+	if from == "" {
+		from = "…"
+	}
+	if to == "" {
+		to = "…"
+	}
+	scope := "全部单位 all units"
+	if f.UnitPath != "" {
+		scope = "单位 unit " + f.UnitPath
+	}
+	fmt.Fprintf(w, "日期 dates %s – %s (%s), %s\n\n", from, to, f.Loc, scope)
+
+	rates := []struct {
+		label string
+		rate  *float64
+		parts string
+	}{
+		{"回访率 callback_rate", r.CallbackRate, ratioText(r.Parts.Callback)},
+		{"整改率 rectification_rate", r.RectificationRate, ratioText(r.Parts.Rectification)},
+		{"按时签收率 response_rate", r.ResponseRate, ratioText(r.Parts.Response)},
+		{"日办结率 daily_completion_rate", r.DailyCompletionRate,
+			fmt.Sprintf("%d 天 days", len(r.Parts.DailyCompletion.Days))},
+		{"满意率 satisfaction_rate", r.SatisfactionRate, ratioText(r.Parts.Satisfaction)},
+	}
+	for _, row := range rates {
+		fmt.Fprintf(w, "%s %8s  %s\n", padRight(row.label, 34), percentText(row.rate), row.parts)
+	}
+
+	c := r.Counts
+	fmt.Fprintf(w, "\n受理 received %d · 结案 closed %d · 未结 open %d · 超期 overdue %d\n\n",
+		c.Received, c.Closed, c.Open, c.Overdue)
+
+	fmt.Fprintf(w, "%s %6s %8s %8s %8s\n", padRight("办理时长（小时） cycle_hours", 40), "n", "mean", "p50", "p90")
+	s := r.CycleHours.Stages
+	cycles := []struct {
+		label string
+		stats kpi.Stats
+	}{
+		{"全流程 received_to_closed", r.CycleHours.Stats},
+		{"  受理→派单 received_to_dispatched", s.ReceivedToDispatched},
+		{"  派单→签收 dispatched_to_accepted", s.DispatchedToAccepted},
+		{"  签收→办结 accepted_to_replied", s.AcceptedToReplied},
+		{"  办结→审核 replied_to_reviewed", s.RepliedToReviewed},
+		{"  审核→回访 reviewed_to_called_back", s.ReviewedToCalledBack},
+		{"  回访→结案 called_back_to_closed", s.CalledBackToClosed},
+	}
+	for _, row := range cycles {
+		fmt.Fprintf(w, "%s %6d %8s %8s %8s\n", padRight(row.label, 40), row.stats.Count,
+			hoursText(row.stats.Mean), hoursText(row.stats.P50), hoursText(row.stats.P90))
+	}
+}
+
+func ratioText(r kpi.Ratio) string { return fmt.Sprintf("%d/%d", r.Num, r.Den) }
+
+func percentText(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", *v*100)
+}
+
+func hoursText(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", *v)
+}
+
+// padRight pads s with spaces to n terminal columns, counting CJK characters
+// and full-width punctuation as two columns.
+func padRight(s string, n int) string {
+	cols := 0
+	for _, r := range s {
+		cols++
+		if r >= 0x2E80 {
+			cols++
+		}
+	}
+	if cols >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-cols)
+}

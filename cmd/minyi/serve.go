@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"minyi/kpi"
+	"minyi/profile"
+	"minyi/web"
+	"minyi/workflow"
+)
+
+// serveOptions are the flags shared by serve and demo.
+type serveOptions struct {
+	addr     string
+	certFile string
+	keyFile  string
+}
+
+func (o *serveOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", envOr("MINYI_ADDR", "127.0.0.1:8080"), "listen address (env MINYI_ADDR)")
+	fs.StringVar(&o.certFile, "tls-cert", os.Getenv("MINYI_TLS_CERT"), "TLS certificate file; with --tls-key serves HTTPS (env MINYI_TLS_CERT)")
+	fs.StringVar(&o.keyFile, "tls-key", os.Getenv("MINYI_TLS_KEY"), "TLS private key file (env MINYI_TLS_KEY)")
+}
+
+func runServe(ctx context.Context, a *app, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	var o serveOptions
+	o.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := a.Service(ctx)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, a, svc, o, nil)
+}
+
+// serveHTTP runs the HTTP server and the background sweep until ctx ends.
+// ready, if set, is called with the bound address once the server listens.
+func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOptions, ready func(addr string)) error {
+	p, err := a.Profile()
+	if err != nil {
+		return err
+	}
+	db, err := a.DB(ctx)
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Options{
+		Service: svc, DB: db, Profile: p, Logger: a.log,
+		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
+			return kpi.Compute(ctx, db, kpiFilter(p, from, to, unitID))
+		},
+	})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() {
+		if o.certFile != "" && o.keyFile != "" {
+			errc <- hs.ServeTLS(ln, o.certFile, o.keyFile)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
+	a.log.Info("listening", "addr", ln.Addr().String(), "tls", o.certFile != "")
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	go sweepLoop(ctx, a, svc)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a.log.Info("shutting down")
+	return hs.Shutdown(shutdownCtx)
+}
+
+// sweepLoop flags overdue tickets every minute.
+func sweepLoop(ctx context.Context, a *app, svc *workflow.Service) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := svc.SweepOverdue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("overdue sweep failed", "error", err)
+		} else if n > 0 {
+			a.log.Info("overdue sweep", "flagged", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// kpiFilter builds the KPI filter for a date range and an optional unit.
+func kpiFilter(p *profile.Profile, from, to time.Time, unitID string) kpi.Filter {
+	f := kpi.Filter{From: from, To: to, Loc: p.Location}
+	if unitID != "" {
+		f.UnitPath = p.UnitPath(unitID)
+	}
+	return f
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"minyi/classify"
+)
+
+const tagUsage = `用法 usage: minyi tag train --in FILE [--head NAME] [--method linear|nb] [--all]
+       minyi tag eval  --in FILE [--head NAME] [--all]
+
+train  用 FILE 中未留出的行训练模型，存为该 head 的新版本并启用
+       trains on the rows of FILE outside the held-out fifth, stores a new version and activates it
+eval   用 FILE 中留出的五分之一评估该 head 当前启用的模型
+       evaluates the head's active model on the held-out fifth of FILE
+
+FILE is JSON Lines with "title" and/or "body" and "label". A row is held out when
+classify.HeldOut(text) is true: the FNV-1a hash of its normalised text is divisible by 5.`
+
+// runTag runs "minyi tag SUBCOMMAND".
+func runTag(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(a.stderr, tagUsage)
+		return usageError{"缺少子命令 missing subcommand: train or eval"}
+	}
+	switch args[0] {
+	case "train":
+		return runTagTrain(ctx, a, args[1:])
+	case "eval":
+		return runTagEval(ctx, a, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(a.stdout, tagUsage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("未知子命令 unknown subcommand %q: use train or eval", args[0])}
+}
+
+// tagFlags are the flags train and eval share.
+type tagFlags struct {
+	in, head, method string
+	all              bool
+}
+
+func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlags, error) {
+	var f tagFlags
+	fs := flag.NewFlagSet("tag "+name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.StringVar(&f.in, "in", "", "输入文件，JSON Lines input file (required)")
+	fs.StringVar(&f.head, "head", "tag", "模型头：预测什么 the head, what the model predicts (tag, kind, …)")
+	if withMethod {
+		fs.StringVar(&f.method, "method", classify.DefaultMethod,
+			"训练方法 training method: "+classify.MethodLinear+" (linear SVM by SGD) or "+classify.MethodNB+" (naive Bayes)")
+		fs.BoolVar(&f.all, "all", false, "用全部行训练，不留出 train on every row, holding none out")
+	} else {
+		fs.BoolVar(&f.all, "all", false, "用全部行评估，不只留出部分 evaluate on every row, not only the held-out fifth")
+	}
+	fs.Usage = func() { fmt.Fprintln(a.stderr, tagUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, err
+		}
+		return f, usageError{err.Error()}
+	}
+	if f.in == "" {
+		return f, usageError{"缺少 --in FILE: missing the input file"}
+	}
+	if fs.NArg() > 0 {
+		return f, usageError{fmt.Sprintf("多余的参数 unexpected arguments: %v", fs.Args())}
+	}
+	return f, nil
+}
+
+// readTagExamples reads a labelled JSON Lines file.
+func readTagExamples(a *app, path string) ([]classify.Example, error) {
+	fmt.Fprintf(a.stderr, "读取 reading %s\n", path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	examples, err := classify.ReadJSONL(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return examples, nil
+}
+
+func runTagTrain(ctx context.Context, a *app, args []string) error {
+	f, err := parseTagFlags(a, "train", args, true)
+	if err != nil {
+		return err
+	}
+	examples, err := readTagExamples(a, f.in)
+	if err != nil {
+		return err
+	}
+	train, held := classify.Split(examples)
+	if f.all {
+		train, held = examples, nil
+	}
+	fmt.Fprintf(a.stderr, "训练 training %s on %d rows (%d held out)\n", f.method, len(train), len(held))
+	start := time.Now()
+	m, err := classify.Train(train, classify.Options{Method: f.method, Progress: func(stage string, done, total int) {
+		fmt.Fprintf(a.stderr, "  %s %d/%d\n", stage, done, total)
+	}})
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	var report classify.Report
+	if len(held) > 0 {
+		report = classify.Evaluate(m, held)
+	}
+	db, err := a.DB(ctx)
+	if err != nil {
+		return err
+	}
+	version, err := classify.Save(ctx, db, f.head, m, report)
+	if err != nil {
+		return err
+	}
+	a.log.Info("tagging model trained", "head", f.head, "version", version, "method", m.Method, "rows", len(train))
+	return printTagJSON(a, map[string]any{
+		"head":              f.head,
+		"version":           version,
+		"method":            m.Method,
+		"labels":            m.Labels,
+		"rows":              len(train),
+		"held_out":          len(held),
+		"train_seconds":     took.Seconds(),
+		"lambda":            m.Lambda,
+		"temperature":       m.Temperature,
+		"held_out_accuracy": report.Accuracy,
+		"held_out_macro_f1": report.MacroF1,
+	})
+}
+
+func runTagEval(ctx context.Context, a *app, args []string) error {
+	f, err := parseTagFlags(a, "eval", args, false)
+	if err != nil {
+		return err
+	}
+	examples, err := readTagExamples(a, f.in)
+	if err != nil {
+		return err
+	}
+	rows := examples
+	if !f.all {
+		_, rows = classify.Split(examples)
+	}
+	db, err := a.DB(ctx)
+	if err != nil {
+		return err
+	}
+	m, version, err := classify.LoadActive(ctx, db, f.head)
+	if errors.Is(err, classify.ErrNoModel) {
+		return fmt.Errorf("没有启用的 %s 模型，请先运行 minyi tag train --head %s: %w", f.head, f.head, err)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "评估 evaluating %s on %d rows\n", classify.Source(f.head, version), len(rows))
+	report := classify.Evaluate(m, rows)
+	return printTagJSON(a, struct {
+		Head    string `json:"head"`
+		Version int    `json:"version"`
+		Method  string `json:"method"`
+		classify.Report
+	}{f.head, version, m.Method, report})
+}
+
+func printTagJSON(a *app, v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

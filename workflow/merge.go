@@ -1,0 +1,181 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"minyi/store"
+	"minyi/ticket"
+)
+
+// ActUnmerge is the event action of Unmerge. The ticket package has no such
+// transition because undoing a merge restores a state recorded in the merge
+// event rather than moving forward in the loop.
+const ActUnmerge ticket.Action = "unmerge"
+
+// Unmerge undoes a merge: the ticket returns to the state it was merged from
+// (received, triage or dispatched, with its unit and deadlines unchanged),
+// its link to the lead ticket is cleared, the duplicate suggestion goes back
+// to "suggested", and an "unmerge" event records who did it and why. Only
+// centre staff who can read the ticket may unmerge. A ticket that is not
+// merged returns an error matching ticket.ErrTransition.
+func (s *Service) Unmerge(ctx context.Context, actor ticket.Actor, id int64, reason string) (*ticket.Ticket, error) {
+	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	var out *ticket.Ticket
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		t, err := loadTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanRead(t) {
+			return fmt.Errorf("ticket %d: %w", id, ErrNotFound)
+		}
+		if actor.Role != ticket.RoleCentre {
+			return fmt.Errorf("ticket %d: role %s may not %s: %w", id, actor.Role, ActUnmerge, ticket.ErrForbidden)
+		}
+		if t.State != ticket.Merged {
+			return &ticket.TransitionError{Action: ActUnmerge, State: t.State}
+		}
+		var from string
+		err = tx.QueryRowContext(ctx, `SELECT from_state FROM ticket_events WHERE ticket_id = ? AND action = ?
+			ORDER BY id DESC LIMIT 1`, id, string(ticket.ActMerge)).Scan(&from)
+		if err != nil {
+			return fmt.Errorf("workflow: merge event of ticket %d: %w", id, err)
+		}
+		loaded, lead := t.Version, t.MergedInto
+		t.State, t.MergedInto, t.EndedAt = ticket.State(from), 0, time.Time{}
+		t.Version++
+		if err := saveTicket(ctx, tx, t, loaded, now.UnixMilli()); err != nil {
+			return err
+		}
+		ev := ticket.Event{TicketID: id, At: now, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
+			Action: ActUnmerge, From: ticket.Merged, To: t.State, UnitID: t.UnitID,
+			Reason: s.opts.Protector.Mask(reason), Details: map[string]string{"from": strconv.FormatInt(lead, 10)}}
+		if err := insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'suggested', updated_at = ?
+			WHERE ticket_id = ? AND duplicate_of = ? AND status = 'merged'`, now.UnixMilli(), id, lead); err != nil {
+			return fmt.Errorf("workflow: duplicate suggestion of ticket %d: %w", id, err)
+		}
+		out = t
+		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
+			Purpose: string(ActUnmerge), Result: "ok"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Followers returns the tickets merged into lead, directly or through
+// another merged ticket, in id order. Each keeps its own citizen, sealed
+// contact details and tracking code. Followers is how every citizen of a
+// merged ticket gets the result and a call-back of their own: whatever
+// delivers the lead's result and call-back repeats it for each follower,
+// through the contact relay with the follower's own sealed phone.
+// NOTE: nothing calls Followers yet. The call-back job must call back the
+// followers when the lead's reply is approved, and the progress page of a
+// merged ticket still shows only "已与相同事项合并办理", not the lead's reply.
+func (s *Service) Followers(ctx context.Context, lead int64) ([]*ticket.Ticket, error) {
+	var out []*ticket.Ticket
+	seen := map[int64]bool{lead: true}
+	queue := []int64{lead}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		rows, err := s.db.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE merged_into = ? AND state = ?
+			ORDER BY id`, id, string(ticket.Merged))
+		if err != nil {
+			return nil, fmt.Errorf("workflow: followers of ticket %d: %w", lead, err)
+		}
+		for rows.Next() {
+			t, err := scanTicket(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("workflow: followers of ticket %d: %w", lead, err)
+			}
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				out = append(out, t)
+				queue = append(queue, t.ID)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("workflow: followers of ticket %d: %w", lead, err)
+		}
+	}
+	return out, nil
+}
+
+// MergeDuplicate merges ticket id into lead as centre staff and marks the
+// duplicate suggestion between them merged, in one transaction with the
+// merge; it is the one-click merge of a suggestion.
+func (s *Service) MergeDuplicate(ctx context.Context, actor ticket.Actor, id, lead int64) (*ticket.Ticket, error) {
+	t, err := s.Act(ctx, Command{TicketID: id, Actor: actor, Action: ticket.ActMerge, Input: ticket.Input{Into: lead}})
+	if err != nil {
+		return nil, err
+	}
+	// NOTE: the status update runs after Act's transaction; a crash between
+	// the two leaves the suggestion "suggested" on a merged ticket, which the
+	// console shows as merged because the ticket's state says so.
+	_, err = s.db.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'merged', updated_at = ?
+		WHERE ticket_id = ? AND duplicate_of = ?`, s.opts.Now().UnixMilli(), id, lead)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: duplicate suggestion of ticket %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// SuggestDuplicate records that ticket id looks like a duplicate of
+// duplicateOf, with the score and reasons of the check. A suggestion that
+// exists already keeps its status.
+func (s *Service) SuggestDuplicate(ctx context.Context, id, duplicateOf int64, score float64, reasons []string) error {
+	b, err := json.Marshal(reasons)
+	if err != nil {
+		return fmt.Errorf("workflow: duplicate reasons: %w", err)
+	}
+	now := s.opts.Now().UnixMilli()
+	_, err = s.db.ExecContext(ctx, `INSERT INTO ticket_duplicates (ticket_id, duplicate_of, score, reasons, status,
+		created_at, updated_at) VALUES (?, ?, ?, ?, 'suggested', ?, ?) ON CONFLICT (ticket_id, duplicate_of) DO NOTHING`,
+		id, duplicateOf, score, string(b), now, now)
+	if err != nil {
+		return fmt.Errorf("workflow: suggest duplicate %d of %d: %w", id, duplicateOf, err)
+	}
+	return nil
+}
+
+// Suggestion is a stored duplicate suggestion.
+type Suggestion struct {
+	TicketID    int64    `json:"ticket_id"`
+	DuplicateOf int64    `json:"duplicate_of"`
+	Score       float64  `json:"score"`
+	Reasons     []string `json:"reasons"`
+	Status      string   `json:"status"` // suggested, merged, dismissed
+}
+
+// Suggestions returns the duplicate suggestions of ticket id, best first.
+func (s *Service) Suggestions(ctx context.Context, id int64) ([]Suggestion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ticket_id, duplicate_of, score, reasons, status FROM ticket_duplicates
+		WHERE ticket_id = ? ORDER BY score DESC, duplicate_of`, id)
+	if err != nil {
+		return nil, fmt.Errorf("workflow: suggestions of ticket %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Suggestion
+	for rows.Next() {
+		var sg Suggestion
+		var reasons string
+		if err := rows.Scan(&sg.TicketID, &sg.DuplicateOf, &sg.Score, &reasons, &sg.Status); err != nil {
+			return nil, fmt.Errorf("workflow: suggestions of ticket %d: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(reasons), &sg.Reasons); err != nil {
+			return nil, fmt.Errorf("workflow: suggestion reasons of ticket %d: %w", id, err)
+		}
+		out = append(out, sg)
+	}
+	return out, rows.Err()
+}

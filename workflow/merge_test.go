@@ -1,0 +1,95 @@
+package workflow_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"minyi/store"
+	"minyi/store/storetest"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+func TestMergeAndUnmerge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		submit := func(phone string) *ticket.Ticket {
+			tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Title: "路口拥堵",
+				Body: "早高峰东关大街路口拥堵严重", CodeUnit: "tb-qinghe", Phone: phone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		lead, dup, third := submit("13800000001"), submit("13800000002"), submit("13800000003")
+		if dup.State != ticket.Dispatched {
+			t.Fatalf("duplicate state = %s, want dispatched", dup.State)
+		}
+		if err := e.svc.SuggestDuplicate(ctx, dup.ID, lead.ID, 0.97, []string{"text 97% alike"}); err != nil {
+			t.Fatal(err)
+		}
+		centre := e.actor(t, "centre1")
+
+		merged, err := e.svc.MergeDuplicate(ctx, centre, dup.ID, lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if merged.State != ticket.Merged || merged.MergedInto != lead.ID {
+			t.Fatalf("after merge: state %s into %d", merged.State, merged.MergedInto)
+		}
+		e.act(t, third.ID, centre, ticket.ActMerge, ticket.Input{Into: lead.ID})
+		followers, err := e.svc.Followers(ctx, lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(followers) != 2 || followers[0].ID != dup.ID || followers[1].ID != third.ID {
+			t.Fatalf("followers = %+v, want tickets %d and %d", followers, dup.ID, third.ID)
+		}
+		if followers[0].CitizenKey == "" || followers[0].CitizenKey == followers[1].CitizenKey {
+			t.Errorf("followers lost their own citizens: keys %q and %q", followers[0].CitizenKey, followers[1].CitizenKey)
+		}
+		sg, err := e.svc.Suggestions(ctx, dup.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sg) != 1 || sg[0].Status != "merged" {
+			t.Fatalf("suggestions after merge = %+v", sg)
+		}
+
+		handler := e.actor(t, "tb-qinghe")
+		if _, err := e.svc.Unmerge(ctx, handler, dup.ID, "误合并"); !errors.Is(err, ticket.ErrForbidden) &&
+			!errors.Is(err, workflow.ErrNotFound) {
+			t.Errorf("handler unmerge: err = %v, want forbidden or not found", err)
+		}
+		back, err := e.svc.Unmerge(ctx, centre, dup.ID, "不是同一件事")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.State != ticket.Dispatched || back.MergedInto != 0 || !back.EndedAt.IsZero() {
+			t.Fatalf("after unmerge: state %s into %d ended %v", back.State, back.MergedInto, back.EndedAt)
+		}
+		if back.UnitID != dup.UnitID || !back.ReplyDue.Equal(dup.ReplyDue) {
+			t.Errorf("unmerge changed unit %q→%q or deadline %v→%v", dup.UnitID, back.UnitID, dup.ReplyDue, back.ReplyDue)
+		}
+		d, err := e.svc.Get(ctx, centre, dup.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := d.Events[len(d.Events)-1]
+		if last.Action != workflow.ActUnmerge || last.From != ticket.Merged || last.To != ticket.Dispatched ||
+			last.Reason != "不是同一件事" || last.Details["from"] == "" {
+			t.Errorf("last event = %+v, want an unmerge event", last)
+		}
+		sg, _ = e.svc.Suggestions(ctx, dup.ID)
+		if len(sg) != 1 || sg[0].Status != "suggested" {
+			t.Errorf("suggestions after unmerge = %+v", sg)
+		}
+		if _, err := e.svc.Unmerge(ctx, centre, dup.ID, "again"); !errors.Is(err, ticket.ErrTransition) {
+			t.Errorf("second unmerge: err = %v, want ErrTransition", err)
+		}
+		// The restored ticket moves on in the loop as before.
+		e.act(t, dup.ID, handler, ticket.ActAccept, ticket.Input{})
+	})
+}

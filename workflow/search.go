@@ -1,0 +1,77 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"minyi/search"
+	"minyi/store"
+	"minyi/ticket"
+)
+
+// Page sizes of Search.
+const (
+	DefaultSearchLimit = 20
+	MaxSearchLimit     = 200
+)
+
+// Search runs a full-text search within the actor's units, limited to the
+// subtree of unitID when it is not empty, and records it in the access log
+// with its filter and count in the same transaction. The query text is masked
+// like ticket text before it is searched or recorded, so a phone number typed
+// into the search box never reaches the log. A unit outside the actor's scope
+// returns ErrNotFound.
+func (s *Service) Search(ctx context.Context, actor ticket.Actor, unitID string, q search.Query) (search.Result, error) {
+	if q.Limit <= 0 {
+		q.Limit = DefaultSearchLimit
+	}
+	q.Limit = min(q.Limit, MaxSearchLimit)
+	return s.findAndRecord(ctx, actor, unitID, q, "ticket.list", "search")
+}
+
+// Export returns every ticket of a search or list, up to search.MaxRows, for
+// a spreadsheet, with the same scope rules as Search, and records the export
+// with its filter and row count in the same transaction.
+func (s *Service) Export(ctx context.Context, actor ticket.Actor, unitID string, q search.Query) (search.Result, error) {
+	q.Limit, q.Offset = search.MaxRows, 0
+	return s.findAndRecord(ctx, actor, unitID, q, "ticket.export", "export")
+}
+
+func (s *Service) findAndRecord(ctx context.Context, actor ticket.Actor, unitID string, q search.Query,
+	action, purpose string) (search.Result, error) {
+	scope, ok := s.scopePath(actor, unitID)
+	if !ok {
+		return search.Result{}, fmt.Errorf("unit %q: %w", unitID, ErrNotFound)
+	}
+	q.UnitPath = scope
+	q.Text = s.opts.Protector.Mask(q.Text)
+	filter := q.String()
+	if q.Text != "" {
+		filter = "q=" + q.Text + "&" + filter
+	}
+	var res search.Result
+	// NOTE: on SQLite the read runs in the write transaction, as List does, so
+	// that the access and its record commit together. A slow search therefore
+	// holds up writers for its duration.
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if res, err = search.Find(ctx, tx, q); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, Access{Actor: actor, Action: action, Purpose: purpose, Filter: filter,
+			Count: len(res.Rows), Result: "ok"})
+	})
+	if err != nil {
+		return search.Result{}, err
+	}
+	return res, nil
+}
+
+// indexForSearch writes t's title, body and reply to the search index inside
+// tx. Submit calls it once the ticket has its id, and Act after a reply.
+func indexForSearch(ctx context.Context, tx *store.Tx, t *ticket.Ticket) error {
+	if err := search.Index(ctx, tx, t); err != nil {
+		return fmt.Errorf("workflow: index ticket %d: %w", t.ID, err)
+	}
+	return nil
+}
