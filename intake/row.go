@@ -17,7 +17,7 @@ import (
 // passes here is not rejected there for its length.
 const (
 	MaxTitleChars = 200
-	MaxBodyChars  = 10_000
+	MaxBodyChars  = 50_000
 	MaxPlaceChars = 200
 	MaxIDChars    = 128
 	MaxShortChars = 200    // time, phone, name, kind and label

@@ -53,6 +53,11 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 		if err != nil {
 			return err
 		}
+		if c.Action == ticket.ActReply {
+			if err := indexForSearch(ctx, tx, t); err != nil {
+				return err
+			}
+		}
 		if err := s.followUp(ctx, tx, t, at); err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ var (
 // Limits on submitted text, in characters.
 const (
 	MaxTitleChars = 200
-	MaxBodyChars  = 10000
+	MaxBodyChars  = 50000
 	MaxPlaceChars = 200
 )
 
@@ -162,91 +162,8 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 			return nil, false, err
 		}
 	}
-	at := sub.ReceivedAt
-	if at.IsZero() {
-		at = s.opts.Now()
-	}
-	at = at.UTC().Truncate(time.Millisecond)
-	t := &ticket.Ticket{
-		Channel: sub.Channel, ExternalID: sub.ExternalID, Kind: sub.Kind,
-		Title: s.opts.Protector.Mask(sub.Title), Body: s.opts.Protector.Mask(sub.Body),
-		Place: s.opts.Protector.Mask(sub.Place), CodeID: sub.CodeID, OfficerID: sub.OfficerID,
-		CitizenKey: s.opts.Protector.BlindIndex(sub.Phone), State: ticket.Received,
-		Priority: "normal", ReceivedAt: at,
-	}
-	text := joinText(t.Title, t.Body)
-	var kindPred dispatch.Prediction
-	var kindOK bool
-	if t.Kind == "" && s.opts.Tagger != nil {
-		kindPred, kindOK = s.opts.Tagger.Predict(ctx, "kind", text)
-		if kindOK {
-			t.Kind = kindPred.Label
-		}
-	}
-	item := dispatch.Item{Text: text, Kind: t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID}
-	if s.opts.Tagger != nil {
-		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
-	}
-	decision := s.router.Route(item)
-	var urgentWhy string
-	if s.opts.Urgency != nil {
-		if urgent, why := s.opts.Urgency(sub.Title + "\n" + sub.Body); urgent {
-			urgentWhy = why
-			t.Priority = "urgent"
-		}
-	}
-
-	var created bool
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		for attempt := 0; ; attempt++ {
-			t.TrackingCode = newTrackingCode()
-			id, err := insertTicket(ctx, tx, t, at.UnixMilli())
-			if err == nil {
-				t.ID = id
-				break
-			}
-			if !store.IsUniqueViolation(err) || attempt > 3 {
-				return fmt.Errorf("workflow: insert ticket: %w", err)
-			}
-			if sub.ExternalID != "" {
-				return errDuplicate // another submission with this external id won the race
-			}
-		}
-		if last4 := lastDigits(sub.Phone, 4); last4 != "" {
-			key := s.opts.Protector.ProgressKey(t.TrackingCode, last4)
-			if _, err := tx.ExecContext(ctx, `UPDATE tickets SET progress_key = ? WHERE id = ?`, key, t.ID); err != nil {
-				return fmt.Errorf("workflow: progress key of ticket %d: %w", t.ID, err)
-			}
-		}
-		if err := insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: "system",
-			ActorRole: ticket.RoleSystem, Action: ticket.ActCreate, To: ticket.Received,
-			Details: map[string]string{"channel": t.Channel}}); err != nil {
-			return err
-		}
-		for field, value := range map[string]string{"phone": sub.Phone, "name": sub.Name, "id_number": sub.IDNumber} {
-			if strings.TrimSpace(value) == "" {
-				continue
-			}
-			if err := s.opts.Protector.Seal(ctx, tx, t.ID, field, value); err != nil {
-				return fmt.Errorf("workflow: seal %s of ticket %d: %w", field, t.ID, err)
-			}
-		}
-		if kindOK {
-			if err := saveTags(ctx, tx, t.ID, "kind", kindPred.Label, kindPred.Confidence, kindPred.Source); err != nil {
-				return err
-			}
-		}
-		if err := s.applyDecision(ctx, tx, t, decision, at); err != nil {
-			return err
-		}
-		if urgentWhy != "" {
-			if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, ticket.Input{Reason: urgentWhy}, at); err != nil {
-				return err
-			}
-		}
-		created = true
-		return nil
-	})
+	p := s.prepare(ctx, sub)
+	err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.insertPrepared(ctx, tx, p) })
 	if errors.Is(err, errDuplicate) {
 		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
 		return existing, false, lookupErr
@@ -254,9 +171,198 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	if err != nil {
 		return nil, false, err
 	}
-	s.log.Debug("ticket created", "ticket_id", t.ID, "state", t.State, "unit_id", t.UnitID)
-	return t, created, nil
+	s.log.Debug("ticket created", "ticket_id", p.t.ID, "state", p.t.State, "unit_id", p.t.UnitID)
+	return p.t, true, nil
 }
+
+// prepared is a validated submission with everything computed that needs no
+// database: the masked ticket, the predictions, the routing decision.
+type prepared struct {
+	sub       Submission
+	t         *ticket.Ticket
+	at        time.Time
+	kindPred  dispatch.Prediction
+	kindOK    bool
+	decision  dispatch.Decision
+	urgentWhy string
+}
+
+// prepare masks, tags and routes a validated submission. It runs outside any
+// transaction, so the CPU work never holds the database's write lock.
+func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {
+	at := sub.ReceivedAt
+	if at.IsZero() {
+		at = s.opts.Now()
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	p := &prepared{sub: sub, at: at}
+	p.t = &ticket.Ticket{
+		Channel: sub.Channel, ExternalID: sub.ExternalID, Kind: sub.Kind,
+		Title: s.opts.Protector.Mask(sub.Title), Body: s.opts.Protector.Mask(sub.Body),
+		Place: s.opts.Protector.Mask(sub.Place), CodeID: sub.CodeID, OfficerID: sub.OfficerID,
+		CitizenKey: s.opts.Protector.BlindIndex(sub.Phone), State: ticket.Received,
+		Priority: "normal", ReceivedAt: at,
+	}
+	text := joinText(p.t.Title, p.t.Body)
+	if p.t.Kind == "" && s.opts.Tagger != nil {
+		p.kindPred, p.kindOK = s.opts.Tagger.Predict(ctx, "kind", text)
+		if p.kindOK {
+			p.t.Kind = p.kindPred.Label
+		}
+	}
+	item := dispatch.Item{Text: text, Kind: p.t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID}
+	if s.opts.Tagger != nil {
+		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
+	}
+	p.decision = s.router.Route(item)
+	if s.opts.Urgency != nil {
+		if urgent, why := s.opts.Urgency(sub.Title + "\n" + sub.Body); urgent {
+			p.urgentWhy = why
+			p.t.Priority = "urgent"
+		}
+	}
+	return p
+}
+
+// insertPrepared writes a prepared submission: the ticket, its creation event,
+// the sealed personal data, its tags, and the dispatch or triage step. It
+// returns errDuplicate when another ticket already has the external id.
+func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared) error {
+	t, sub, at := p.t, p.sub, p.at
+	for attempt := 0; ; attempt++ {
+		t.TrackingCode = newTrackingCode()
+		id, err := insertTicket(ctx, tx, t, at.UnixMilli())
+		if err == nil {
+			t.ID = id
+			break
+		}
+		if !store.IsUniqueViolation(err) || attempt > 3 {
+			return fmt.Errorf("workflow: insert ticket: %w", err)
+		}
+		if sub.ExternalID != "" {
+			return errDuplicate // another submission with this external id won the race
+		}
+	}
+	if last4 := lastDigits(sub.Phone, 4); last4 != "" {
+		key := s.opts.Protector.ProgressKey(t.TrackingCode, last4)
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET progress_key = ? WHERE id = ?`, key, t.ID); err != nil {
+			return fmt.Errorf("workflow: progress key of ticket %d: %w", t.ID, err)
+		}
+	}
+	if err := insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: "system",
+		ActorRole: ticket.RoleSystem, Action: ticket.ActCreate, To: ticket.Received,
+		Details: map[string]string{"channel": t.Channel}}); err != nil {
+		return err
+	}
+	for field, value := range map[string]string{"phone": sub.Phone, "name": sub.Name, "id_number": sub.IDNumber} {
+		if strings.TrimSpace(value) == "" {
+			continue
+		}
+		if err := s.opts.Protector.Seal(ctx, tx, t.ID, field, value); err != nil {
+			return fmt.Errorf("workflow: seal %s of ticket %d: %w", field, t.ID, err)
+		}
+	}
+	if p.kindOK {
+		if err := saveTags(ctx, tx, t.ID, "kind", p.kindPred.Label, p.kindPred.Confidence, p.kindPred.Source); err != nil {
+			return err
+		}
+	}
+	if err := s.applyDecision(ctx, tx, t, p.decision, at); err != nil {
+		return err
+	}
+	if err := indexForSearch(ctx, tx, t); err != nil {
+		return err
+	}
+	if p.urgentWhy != "" {
+		in := ticket.Input{Reason: p.urgentWhy}
+		if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, in, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BatchResult is the outcome of one submission of a batch.
+type BatchResult struct {
+	Ticket  *ticket.Ticket
+	Created bool
+	Err     error // a validation error of this submission alone
+}
+
+// SubmitBatch records many submissions in one transaction, so that an import
+// pays for one durable commit instead of one per row. Submissions that fail
+// validation get their own error and do not stop the others. If the batch
+// transaction fails (for example because a concurrent import inserted one of
+// the same external ids), each submission is retried on its own with Submit.
+func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchResult, error) {
+	results := make([]BatchResult, len(subs))
+	var todo []*prepared
+	var todoIdx []int
+	seen := map[[2]string]int{} // channel and external id → index of the first submission
+	for i := range subs {
+		sub := subs[i]
+		if err := sub.validate(); err != nil {
+			results[i].Err = err
+			continue
+		}
+		if sub.ExternalID != "" {
+			key := [2]string{sub.Channel, sub.ExternalID}
+			if first, dup := seen[key]; dup {
+				results[i].Err = errSameBatch(first)
+				continue
+			}
+			seen[key] = i
+			t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
+			if err == nil {
+				results[i].Ticket = t
+				continue
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+		}
+		todo = append(todo, s.prepare(ctx, sub))
+		todoIdx = append(todoIdx, i)
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, p := range todo {
+			if err := s.insertPrepared(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("batch submit failed, retrying one by one", "rows", len(todo), "error", err)
+		for _, i := range todoIdx {
+			t, created, err := s.Submit(ctx, subs[i])
+			if err != nil && !errors.Is(err, ErrInvalid) {
+				return nil, err
+			}
+			results[i] = BatchResult{Ticket: t, Created: created, Err: err}
+		}
+	} else {
+		for k, i := range todoIdx {
+			results[i] = BatchResult{Ticket: todo[k].t, Created: true}
+		}
+	}
+	// A repeat inside the batch reports the ticket of its first occurrence.
+	for i := range results {
+		var same sameBatchError
+		if errors.As(results[i].Err, &same) {
+			results[i] = BatchResult{Ticket: results[int(same)].Ticket}
+		}
+	}
+	return results, nil
+}
+
+type sameBatchError int
+
+func (e sameBatchError) Error() string {
+	return fmt.Sprintf("same external id as submission %d", int(e))
+}
+
+func errSameBatch(first int) error { return sameBatchError(first) }
 
 var errDuplicate = errors.New("duplicate external id")
 

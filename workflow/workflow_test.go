@@ -356,3 +356,47 @@ func TestCheckProgress(t *testing.T) {
 		}
 	})
 }
+
+func TestSubmitBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		if _, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", ExternalID: "old", Body: "夜间噪音"}); err != nil {
+			t.Fatal(err)
+		}
+		subs := []workflow.Submission{
+			{Channel: "12345", ExternalID: "a", Body: "路口拥堵", Phone: "13900001111"},
+			{Channel: "12345", ExternalID: "b"}, // empty: invalid
+			{Channel: "12345", ExternalID: "old", Body: "夜间噪音"},
+			{Channel: "12345", ExternalID: "a", Body: "路口拥堵"}, // repeats the first row
+			{Channel: "12345", ExternalID: "c", Body: "小区噪音"},
+		}
+		res, err := e.svc.SubmitBatch(ctx, subs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res[0].Created || res[0].Ticket == nil || res[0].Ticket.State != ticket.Dispatched {
+			t.Errorf("row 0: %+v", res[0])
+		}
+		if !errors.Is(res[1].Err, workflow.ErrInvalid) {
+			t.Errorf("row 1: err = %v, want ErrInvalid", res[1].Err)
+		}
+		if res[2].Created || res[2].Err != nil || res[2].Ticket == nil {
+			t.Errorf("row 2 (already present): %+v", res[2])
+		}
+		if res[3].Created || res[3].Err != nil || res[3].Ticket == nil || res[3].Ticket.ID != res[0].Ticket.ID {
+			t.Errorf("row 3 (repeat in batch): %+v", res[3])
+		}
+		if !res[4].Created {
+			t.Errorf("row 4: %+v", res[4])
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 3 {
+			t.Fatalf("tickets = %d (err %v), want 3", n, err)
+		}
+		phone, err := e.prot.Vault().Get(ctx, db, res[0].Ticket.ID, privacy.FieldPhone)
+		if err != nil || phone != "13900001111" {
+			t.Fatalf("vault phone of the batch row = %q, err %v", phone, err)
+		}
+	})
+}

@@ -15,7 +15,6 @@ import (
 
 	"minyi/intake"
 	"minyi/store"
-	"minyi/ticket"
 	"minyi/workflow"
 )
 
@@ -154,17 +153,16 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	return err
 }
 
-// importSink receives the valid rows: the workflow, or a dry run that only
-// checks for rows already present.
+// importSink receives the valid rows in batches: the workflow, or a dry run
+// that only checks for rows already present.
 type importSink interface {
-	Submit(ctx context.Context, sub workflow.Submission) (created bool, err error)
+	SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error)
 }
 
 type serviceSink struct{ svc *workflow.Service }
 
-func (s serviceSink) Submit(ctx context.Context, sub workflow.Submission) (bool, error) {
-	_, created, err := s.svc.Submit(ctx, sub)
-	return created, err
+func (s serviceSink) SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error) {
+	return s.svc.SubmitBatch(ctx, subs)
 }
 
 // dryRunSink reports a row as created unless a ticket with its channel and
@@ -174,7 +172,19 @@ type dryRunSink struct {
 	seen map[string]bool
 }
 
-func (d *dryRunSink) Submit(ctx context.Context, sub workflow.Submission) (bool, error) {
+func (d *dryRunSink) SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error) {
+	out := make([]workflow.BatchResult, len(subs))
+	for i, sub := range subs {
+		created, err := d.submit(ctx, sub)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Created = created
+	}
+	return out, nil
+}
+
+func (d *dryRunSink) submit(ctx context.Context, sub workflow.Submission) (bool, error) {
 	if d.seen[sub.ExternalID] {
 		return false, nil
 	}
@@ -190,22 +200,51 @@ func (d *dryRunSink) Submit(ctx context.Context, sub workflow.Submission) (bool,
 	return n == 0, nil
 }
 
-// importRows submits every row of r. It stops at the first error that is not
-// about a single row, such as a lost database connection. Rows submitted
-// before that error stay, and running the import again skips them.
+// importBatch is how many rows go into one transaction: large enough that
+// the commit's fsync is shared by many rows, small enough that a crash loses
+// little work and a retry repeats little.
+const importBatch = 200
+
+// importRows submits every row of r in batches. It stops at the first error
+// that is not about a single row, such as a lost database connection. Rows
+// submitted before that error stay, and running the import again skips them.
 func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time.Location,
 	sink importSink, sum *importSummary, bar *progressbar.ProgressBar) error {
+	var subs []workflow.Submission
+	var lines []int
+	flush := func() error {
+		if len(subs) == 0 {
+			return nil
+		}
+		results, err := sink.SubmitBatch(ctx, subs)
+		if err != nil {
+			return fmt.Errorf("import: lines %d–%d: %w", lines[0], lines[len(lines)-1], err)
+		}
+		for i, res := range results {
+			switch {
+			case res.Err != nil:
+				sum.Rejected = append(sum.Rejected, importRejected{Line: lines[i], Reason: res.Err.Error()})
+			case res.Created:
+				sum.Created++
+			default:
+				sum.Present++
+			}
+		}
+		_ = bar.Add(len(subs))
+		subs, lines = subs[:0], lines[:0]
+		return nil
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return flush()
 		}
-		_ = bar.Add(1)
 		var rowErr *intake.RowError
 		if errors.As(err, &rowErr) {
+			_ = bar.Add(1)
 			sum.Rejected = append(sum.Rejected, importRejected{Line: rowErr.Line, Reason: rowErr.Err.Error()})
 			continue
 		}
@@ -217,21 +256,18 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 		if row.Time != "" {
 			at, err := intake.ParseTime(row.Time, loc)
 			if err != nil {
+				_ = bar.Add(1)
 				sum.Rejected = append(sum.Rejected, importRejected{Line: row.Line, Reason: err.Error()})
 				continue
 			}
 			sub.ReceivedAt = at
 		}
-		created, err := sink.Submit(ctx, sub)
-		switch {
-		case errors.Is(err, workflow.ErrInvalid) || errors.Is(err, ticket.ErrInvalidInput):
-			sum.Rejected = append(sum.Rejected, importRejected{Line: row.Line, Reason: err.Error()})
-		case err != nil:
-			return fmt.Errorf("import: line %d: %w", row.Line, err)
-		case created:
-			sum.Created++
-		default:
-			sum.Present++
+		subs = append(subs, sub)
+		lines = append(lines, row.Line)
+		if len(subs) >= importBatch {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 	}
 }
