@@ -3,6 +3,7 @@ package classify
 import (
 	"hash/fnv"
 	"math"
+	"sync"
 )
 
 // minCalibrationExamples is the smallest training set Train calibrates on. With
@@ -22,9 +23,8 @@ func inCalibrationFold(text string) bool {
 // calibrated trains a model on all examples with fit and sets its softmax
 // temperature. The temperature is the one that minimises the negative
 // log-likelihood of a model trained by fit on four fifths of the examples and
-// scored on the other fifth, the calibration fold (temperature scaling, Guo et
-// al., "On Calibration of Modern Neural Networks", ICML 2017). It changes
-// confidences but never which label wins. When lambdas are given, one model
+// scored on the other fifth, the calibration fold. This temperature scaling
+// changes confidences but never which label wins. When lambdas are given, one model
 // per candidate is trained on the four fifths and the one with the best
 // macro-F1 on the fold sets opts.Lambda for the final model.
 func calibrated(examples []Example, opts Options, fit func([]Example, Options) *Model, lambdas []float64) *Model {
@@ -50,21 +50,36 @@ func calibrated(examples []Example, opts Options, fit func([]Example, Options) *
 	if len(fold) == 0 || len(rest) == 0 {
 		return fallback()
 	}
+
 	if len(lambdas) == 0 {
 		lambdas = []float64{opts.Lambda}
 	}
-	var best *Model
-	bestF1 := -1.0
+	// The candidates train concurrently; each run is deterministic, and the
+	// first of equally good candidates wins, so the result does not depend on
+	// scheduling.
+	opts.progress("calibrate", 0, len(lambdas)+1)
+	models := make([]*Model, len(lambdas))
+	scores := make([]float64, len(lambdas))
+	var wg sync.WaitGroup
 	for i, lambda := range lambdas {
-		opts.progress("calibrate", i, len(lambdas)+1)
-		o := opts
-		o.Lambda = lambda
-		m := fit(rest, o)
-		if f1 := Evaluate(m, fold).MacroF1; f1 > bestF1 {
-			best, bestF1, opts.Lambda = m, f1, lambda
+		wg.Go(func() {
+			o := opts
+			o.Lambda = lambda
+			o.Progress = nil
+			models[i] = fit(rest, o)
+			scores[i] = Evaluate(models[i], fold).MacroF1
+		})
+	}
+	wg.Wait()
+	best := 0
+	for i := range scores {
+		if scores[i] > scores[best] {
+			best = i
 		}
 	}
-	temperature := fitTemperature(best, fold)
+	opts.Lambda = lambdas[best]
+
+	temperature := fitTemperature(models[best], fold)
 	opts.progress("train", len(lambdas), len(lambdas)+1)
 	m := fit(examples, opts)
 	m.Temperature = temperature
@@ -74,9 +89,9 @@ func calibrated(examples []Example, opts Options, fit func([]Example, Options) *
 }
 
 // fitTemperature returns the temperature in [0.01, 100] that minimises the
-// mean negative log-likelihood of m's probabilities on examples, found by a
-// golden-section search over its logarithm. Examples whose label m does not
-// know are left out.
+// negative log-likelihood of m's probabilities on examples, found by a
+// golden-section search over its logarithm. Examples whose label is not one of
+// m's labels are left out.
 func fitTemperature(m *Model, examples []Example) float64 {
 	label := map[string]int{}
 	for i, l := range m.Labels {
@@ -96,6 +111,7 @@ func fitTemperature(m *Model, examples []Example) float64 {
 	if len(rows) == 0 {
 		return 1
 	}
+
 	nll := func(logT float64) float64 {
 		var sum float64
 		for _, r := range rows {
@@ -103,6 +119,7 @@ func fitTemperature(m *Model, examples []Example) float64 {
 		}
 		return sum
 	}
+
 	lo, hi := math.Log(0.01), math.Log(100)
 	const phi = 0.6180339887498949
 	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)

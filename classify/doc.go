@@ -5,7 +5,7 @@
 // active version per head.
 //
 // A head names what a model predicts, such as "tag" for the business tag or
-// "kind" for the message type. The running service asks a Tagger, which keeps
-// the active model of each head in memory and reloads it when another version
-// becomes active.
+// "kind" for the message type. The running service tags through a Tagger,
+// which keeps the active model of each head in memory and reloads it when
+// another version becomes active.
 package classify

@@ -87,6 +87,7 @@ func reportFromPairs(pairs [][2]string) Report {
 			correct++
 		}
 	}
+
 	r := Report{Rows: len(pairs), PerClass: make(map[string]ClassReport, len(t))}
 	if len(pairs) == 0 {
 		return r

@@ -22,9 +22,11 @@ func featureText(text string, maxChars int) string {
 // eachGram calls fn with every character n-gram of s for n in [minN, maxN].
 // N-grams do not cross a space. The strings passed to fn share memory with s.
 func eachGram(s string, minN, maxN int, fn func(gram string)) {
-	for _, part := range strings.Split(s, " ") {
-		// starts holds the byte offset of every rune of part, plus its length.
-		starts := make([]int, 0, len(part)+1)
+	// starts holds the byte offset of every rune of the current part, plus
+	// the part's end; one buffer serves every part.
+	starts := make([]int, 0, len(s)+1)
+	for part := range strings.SplitSeq(s, " ") {
+		starts = starts[:0]
 		for i := range part {
 			starts = append(starts, i)
 		}

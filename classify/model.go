@@ -212,14 +212,15 @@ func labelIndex(examples []Example) ([]string, []int) {
 func (m *Model) vector(text string) sparseVector {
 	// Collecting feature indexes and counting runs after sorting costs one map
 	// lookup per n-gram, half of what counting in a map would.
-	var ids []int32
-	eachGram(featureText(text, m.maxChars), m.minN, m.maxN, func(g string) {
+	s := featureText(text, m.maxChars)
+	ids := make([]int32, 0, len(s)*(m.maxN-m.minN+1)/2)
+	eachGram(s, m.minN, m.maxN, func(g string) {
 		if f, ok := m.index[g]; ok {
 			ids = append(ids, f)
 		}
 	})
 	slices.Sort(ids)
-	var v sparseVector
+	v := sparseVector{index: make([]int32, 0, len(ids)), value: make([]float64, 0, len(ids))}
 	for i := 0; i < len(ids); {
 		j := i + 1
 		for j < len(ids) && ids[j] == ids[i] {

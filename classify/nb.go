@@ -5,9 +5,8 @@ import (
 	"sort"
 )
 
-// trainNB fits a complement naive Bayes over TF-IDF weighted n-gram counts,
-// after Rennie et al., "Tackling the Poor Assumptions of Naive Bayes Text
-// Classifiers" (ICML 2003). Each training text's counts become
+// trainNB fits a complement naive Bayes over TF-IDF weighted n-gram counts.
+// Each training text's counts become
 // log(1+count)·log(N/df), scaled to unit length, so long texts and common
 // n-grams do not dominate. A label's weights come from the n-gram distribution
 // of all other labels (the complement), which is estimated from more data than
@@ -29,6 +28,7 @@ func trainNB(examples []Example, opts Options) *Model {
 			opts.progress("count", i+1, len(examples))
 		}
 	}
+
 	m := newModel(MethodNB, labels, opts, df)
 	counts := make([]float64, len(m.terms)*k) // weighted counts by feature, then label
 	totals := make([]float64, k)
@@ -52,6 +52,7 @@ func trainNB(examples []Example, opts Options) *Model {
 			}
 		}
 	}
+
 	var all float64
 	for _, t := range totals {
 		all += t

@@ -46,7 +46,7 @@ func buildCues(groups map[string][]string, harmless map[string][]string) []urgen
 
 // Markers that change what a cue means. Negations apply to the few
 // characters before the cue, hypothetical markers to its clause, and past or
-// resolved markers to the whole text; a present marker in the cue's clause
+// resolved markers to the whole text. A present marker in the cue's clause
 // overrides the hypothetical and past ones.
 var (
 	urgentNegations    = []string{"没有", "没", "不是", "并非", "未", "以防", "防止", "预防", "避免", "差点", "差一点", "险些", "不会"}
@@ -62,11 +62,11 @@ const negationWindow = 4
 
 // Urgent reports whether text describes danger to life or a crime in progress,
 // and if so the category and phrase that decided it, such as "火情：着火".
-// It is a rule list tuned for recall: a cue counts unless it is negated just
-// before ("没有着火"), sits in a hypothetical or informational clause
-// ("如果着火了怎么办"), or the text speaks of the past or of a resolved event
-// ("上次着火的事已经处理好了") while the cue's clause has no sign of the present
-// ("现在", "正在", "还在").
+// It is a rule list tuned for recall, so a cue phrase counts unless one of
+// three things holds. A negation stands just before it ("没有着火"). Its
+// clause is hypothetical or informational ("如果着火了怎么办"). Or the text
+// speaks of the past or of a resolved event ("上次着火的事已经处理好了") and the
+// cue's clause has no sign of the present ("现在", "正在", "还在").
 // NOTE: the rules were written against classify/testdata/urgent.jsonl, which
 // was written by the same hand; expect lower recall on real messages.
 func Urgent(text string) (bool, string) {

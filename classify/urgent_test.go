@@ -43,6 +43,7 @@ func TestUrgentTestSet(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
+
 	if tp+fn < 50 || fp+tn < 50 {
 		t.Fatalf("test set has %d urgent and %d other sentences, want at least 50 of each", tp+fn, fp+tn)
 	}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"minyi/place"
 	"minyi/profile"
 )
 
@@ -23,6 +24,10 @@ type Item struct {
 	OfficerID string // the officer the item is about
 	Tag       Prediction
 	HasTag    bool // false when no model exists for the tag head
+
+	Place       string  // the place the citizen wrote, masked
+	Lat, Lon    float64 // where it happened, in CoordSystem; both 0 means no point
+	CoordSystem string  // wgs84 (the default), gcj02 or bd09; see place.ParseSystem
 }
 
 // Decision is the router's answer. Exactly one of UnitID, Transfer or Triage
@@ -37,23 +42,30 @@ type Decision struct {
 	Reason     string   // why it went to triage
 	TransferTo string   // an outside body proposed for transfer, with Triage set
 	Steps      []string // what the router considered, in order, for "route explain"
+
+	Candidates  []Candidate     // units considered, best first, each with its reasons
+	Point       *place.Point    // the item's point in WGS-84; nil without one
+	PointSystem place.System    // the system the point arrived in
+	Places      []place.Mention // places named in the text and the place field
 }
 
 // Router applies one profile's rules.
 type Router struct {
 	p     *profile.Profile
 	rules []profile.Rule // by priority, highest first, then profile order
+	geo   *geoIndex      // unit areas and place names
 }
 
 // NewRouter prepares the profile's rules.
 func NewRouter(p *profile.Profile) *Router {
 	rules := append([]profile.Rule(nil), p.Rules...)
 	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority > rules[j].Priority })
-	return &Router{p: p, rules: rules}
+	return &Router{p: p, rules: rules, geo: newGeoIndex(p)}
 }
 
-// Route decides where it goes.
-func (r *Router) Route(it Item) Decision {
+// routeByTag decides by tag, keyword and code rules alone; Route adds the
+// candidates from place and point.
+func (r *Router) routeByTag(it Item) Decision {
 	d := Decision{}
 	if it.HasTag {
 		d.Tag, d.Confidence, d.TagSource = it.Tag.Label, it.Tag.Confidence, it.Tag.Source
@@ -112,8 +124,11 @@ func (r *Router) Route(it Item) Decision {
 		}
 		d.step("tag rule %q needs the code's unit, and the item came through no code", rule.Name)
 	}
-	return d.triage(fmt.Sprintf("no routing rule places tag %q", d.Tag))
+	return d.triage(fmt.Sprintf(noRuleReason+" %q", d.Tag))
 }
+
+// noRuleReason starts the triage reason of a tag that no rule places.
+const noRuleReason = "no routing rule places tag"
 
 func (r *Router) ruleUnit(rule profile.Rule, it Item) string {
 	if rule.UseCodeUnit && it.CodeUnit != "" && r.codeWithin(rule, it.CodeUnit) {

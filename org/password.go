@@ -92,7 +92,7 @@ func SetPassword(ctx context.Context, db *store.DB, name, password string) error
 	return updateAccount(ctx, db, name, "password_hash = ?", hash)
 }
 
-// Credentials are what a sign-in checks beyond the account itself.
+// Credentials are the stored secrets a sign-in checks: password hash, TOTP secret, certificate fingerprint.
 type Credentials struct {
 	PasswordHash string
 	TOTPSecret   string

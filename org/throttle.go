@@ -10,11 +10,11 @@ import (
 	"minyi/store"
 )
 
-// Throttle is the policy for failed sign-in attempts under one key (an
-// account or a client address): the first Free failures cost nothing, each
-// further one doubles a wait before the next attempt (from BaseDelay up to
-// MaxDelay), and LockAfter failures lock the key for LockFor. Failures older
-// than Window are forgotten.
+// Throttle is the policy for failed sign-in attempts under one key, an
+// account or a client address. The first Free failures cost nothing. Each
+// further failure doubles the wait before the next attempt, from BaseDelay up
+// to MaxDelay. LockAfter failures lock the key for LockFor. Failures older
+// than Window no longer count.
 type Throttle struct {
 	Free      int
 	BaseDelay time.Duration

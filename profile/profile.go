@@ -35,6 +35,7 @@ type Unit struct {
 	Name   string   `yaml:"name" json:"name"`
 	Kind   string   `yaml:"kind" json:"kind"` // one of UnitKinds: bureau, branch, station, brigade, window, …
 	Places []string `yaml:"places,omitempty" json:"places,omitempty"`
+	Area   *Area    `yaml:"area,omitempty" json:"area,omitempty"` // the precinct or district, for routing by point
 }
 
 // Officer is a police officer who can carry a personal QR code.
@@ -94,6 +95,9 @@ type Calendar struct {
 // Triage holds the automatic tagging thresholds.
 type Triage struct {
 	MinConfidence float64 `yaml:"min_confidence" json:"min_confidence"`
+	// BoundaryMargin sends an item to triage when its point lies within this
+	// many metres of another unit's area; 0 means the default of 50 m.
+	BoundaryMargin float64 `yaml:"boundary_margin_m,omitempty" json:"boundary_margin_m,omitempty"`
 }
 
 // Callback holds the call-back settings.

@@ -64,6 +64,7 @@ func (p *Profile) Validate() error {
 		c.addf("time_zone: %q is not an IANA time zone name such as Asia/Shanghai", p.TimeZone)
 	}
 	units := p.checkUnits(c)
+	p.checkAreas(c)
 	p.checkOfficers(c, units)
 	p.checkKinds(c)
 	tags := p.checkTags(c)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"minyi/audit"
 	"minyi/org"
 	"minyi/profile"
 	"minyi/store"
@@ -24,6 +25,9 @@ type Options struct {
 	Profile *profile.Profile
 	KPI     KPIFunc
 	Logger  *slog.Logger
+	Auth    AuthOptions
+	Citizen CitizenOptions // citizen pages and QR codes; zero values take defaults
+	Voice   VoiceOptions   // voice input on the citizen form; nil Recognizer keeps recordings for staff
 }
 
 // Server is the HTTP handler of minyi.
@@ -35,6 +39,9 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
+	auth   *authState
+
+	citizenOpts CitizenOptions
 }
 
 // New builds the server and its routes.
@@ -42,9 +49,14 @@ func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &Server{svc: o.Service, db: o.DB, prof: o.Profile, kpi: o.KPI, log: o.Logger, mux: http.NewServeMux()}
-	for _, rt := range s.apiRoutes() {
-		s.handle(rt)
+	s := &Server{svc: o.Service, db: o.DB, prof: o.Profile, kpi: o.KPI, log: o.Logger, mux: http.NewServeMux(),
+		auth: newAuthState(o.Auth)}
+	s.citizenOpts = o.Citizen
+	for _, table := range [][]Route{s.apiRoutes(), s.authRoutes(), s.citizenRoutes(), s.consoleRoutes(),
+		s.searchRoutes(), s.voiceRoutes(o.Voice), s.routingRoutes()} {
+		for _, rt := range table {
+			s.handle(rt)
+		}
 	}
 	return s
 }
@@ -70,6 +82,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-Id", id)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	ctx = audit.WithMeta(ctx, audit.Meta{RequestID: id, ClientAddr: clientAddr(r)})
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r.WithContext(ctx))
 	level := slog.LevelDebug

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"minyi/store"
 	"minyi/ticket"
@@ -32,9 +33,8 @@ type Photo struct {
 
 // StagePhoto stores a photo under a form key before the form is sent, so a
 // form that comes back with an error keeps its photos. Staging the same
-// index again replaces the photo, unless the form was already sent.
-// NOTE: staged photos of forms never sent stay until a sweep removes them;
-// no sweep exists yet.
+// index again replaces the photo, unless the form was already sent. Photos
+// of forms never sent stay until PurgeAbandonedForms removes them.
 func (s *Service) StagePhoto(ctx context.Context, formKey string, p Photo) error {
 	if p.Index < 0 || p.Index >= MaxPhotos {
 		return fmt.Errorf("%w: photo index %d is outside 0..%d", ErrInvalid, p.Index, MaxPhotos-1)
@@ -230,4 +230,24 @@ func (s *Service) ReleaseForm(ctx context.Context, key string) error {
 		return fmt.Errorf("workflow: release form: %w", err)
 	}
 	return nil
+}
+
+// PurgeAbandonedForms deletes the staged photos and form keys of citizen
+// forms that never became a ticket and were last touched before before, and
+// returns how many photos it deleted. It is idempotent, for a periodic sweep.
+func (s *Service) PurgeAbandonedForms(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM citizen_photos WHERE ticket_id IS NULL AND created_at < ?`, before.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("workflow: purge staged photos: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM citizen_forms WHERE ticket_id IS NULL AND created_at < ?`,
+			before.UnixMilli()); err != nil {
+			return fmt.Errorf("workflow: purge form keys: %w", err)
+		}
+		return nil
+	})
+	return int(n), err
 }

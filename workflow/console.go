@@ -28,7 +28,7 @@ const (
 // Retag replaces the tag of an open ticket with one chosen by centre staff,
 // with confidence 1 and source "staff:LOGIN", and records an ActRetag event.
 // A tag equal to the current one changes nothing. Only centre staff may
-// retag (ticket.ErrForbidden otherwise); an unknown tag returns
+// retag, others get ticket.ErrForbidden. An unknown tag returns
 // ticket.ErrInvalidInput and an ended ticket a *ticket.TransitionError.
 func (s *Service) Retag(ctx context.Context, actor ticket.Actor, id int64, tag string) (*ticket.Ticket, error) {
 	if actor.Role != ticket.RoleCentre {
@@ -93,8 +93,8 @@ type UrgentAlert struct {
 
 // UrgentAlerts returns up to 50 urgent open tickets without an
 // acknowledgement, oldest first. Only centre staff receive alerts
-// (ticket.ErrForbidden otherwise). It is polled by every open centre page and
-// so records nothing in the audit log; opening a ticket does.
+// (ticket.ErrForbidden otherwise). Every open centre page polls it, so it
+// records nothing in the audit log. Opening a ticket does.
 func (s *Service) UrgentAlerts(ctx context.Context, actor ticket.Actor) ([]UrgentAlert, error) {
 	if actor.Role != ticket.RoleCentre {
 		return nil, fmt.Errorf("role %s receives no urgent alerts: %w", actor.Role, ticket.ErrForbidden)

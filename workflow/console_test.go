@@ -153,7 +153,7 @@ func TestSupervisionQueues(t *testing.T) {
 			Input: ticket.Input{Due: e.now.Add(48 * time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := e.svc.SweepOverdue(ctx, e.now.Add(30 * 24 * time.Hour)); err != nil || n != 3 {
+		if n, err := e.svc.SweepOverdue(ctx, e.now.Add(30*24*time.Hour)); err != nil || n != 3 {
 			t.Fatalf("sweep: %d, %v", n, err)
 		}
 		board, err := e.svc.SupervisionBoard(ctx, centre)

@@ -10,6 +10,7 @@ import (
 
 	"minyi/classify"
 	"minyi/demo"
+	"minyi/evaluate"
 	"minyi/org"
 	"minyi/simulate"
 	"minyi/store"
@@ -39,6 +40,10 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if err := seedDemo(ctx, a, svc); err != nil {
+		return err
+	}
+	// Every officer and window gets a QR code, so the printable sheets exist.
+	if _, err := evaluate.EnsureCodes(ctx, svc.DB(), svc.Profile()); err != nil {
 		return err
 	}
 	return serveHTTP(ctx, a, svc, o, func(addr string) {
@@ -131,7 +136,16 @@ func printDemoWelcome(ctx context.Context, a *app, svc *workflow.Service, addr s
 		return err
 	}
 	fmt.Fprintf(&b, "\nTo sign in as %s: open %s/signin, enter the name and password, then the code from\n", centre, base)
-	fmt.Fprintf(&b, "  minyi user totp %s     (demo only; each code works once, a new one every 30 s)\n", centre)
+	fmt.Fprintf(&b, "  go run ./cmd/minyi --db %s user totp %s     (demo only; each code works once, a new one every 30 s)\n",
+		a.cfg.DB, centre)
+	sheet := strings.TrimSuffix(a.sidePath(""), ".db") + "-codes.html"
+	if n, err := writeCodeSheet(ctx, a, evaluate.Filter{}, sheet, base); err != nil {
+		a.log.Warn("writing the printable code sheet failed", "error", err)
+	} else {
+		fmt.Fprintf(&b, "\nPrintable QR code sheets (%d codes): open %s in a browser, or sign in as admin and open\n",
+			n, sheet)
+		fmt.Fprintf(&b, "  %s/codes/sheet?type=officer\n  %s/codes/sheet?type=window\n", base, base)
+	}
 	fmt.Fprintf(&b, "\nAPI key of %s (new at every start):\n  %s\n", centre, key)
 	fmt.Fprintf(&b, "\nTry:\n  curl -H 'Authorization: Bearer %s' %s/api/tickets?state=triage\n", key, base)
 	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' %s/api/kpi\n", key, base)

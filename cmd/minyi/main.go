@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"kpi":      {"print the KPIs", runKPI},
 	"user":     {"manage staff accounts", runUser},
 	"route":    {"explain routing decisions", runRoute},
+	"hot":      {"list hot issues: many citizens raising the same problem", runHot},
 	"audit":    {"sign, export and verify the access log", runAudit},
 	"search":   {"rebuild the full-text search index", runSearch},
 	"qr":       {"create, list, revoke, reissue and print QR codes", runQR},

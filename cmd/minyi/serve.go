@@ -57,6 +57,7 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	}
 	srv := web.New(web.Options{
 		Service: svc, DB: db, Profile: p, Logger: a.log,
+		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
 			return kpi.Compute(ctx, db, kpiFilter(p, from, to, unitID))
 		},
@@ -93,7 +94,8 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	return hs.Shutdown(shutdownCtx)
 }
 
-// sweepLoop flags overdue tickets every minute.
+// sweepLoop flags overdue tickets every minute and deletes the photos of
+// citizen forms that were never sent.
 func sweepLoop(ctx context.Context, a *app, svc *workflow.Service) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
@@ -102,6 +104,11 @@ func sweepLoop(ctx context.Context, a *app, svc *workflow.Service) {
 			a.log.Warn("overdue sweep failed", "error", err)
 		} else if n > 0 {
 			a.log.Info("overdue sweep", "flagged", n)
+		}
+		if n, err := svc.PurgeAbandonedForms(ctx, time.Now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging abandoned citizen forms failed", "error", err)
+		} else if n > 0 {
+			a.log.Info("purged abandoned citizen forms", "forms", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -100,6 +100,7 @@ func runTagTrain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+
 	train, held := classify.Split(examples)
 	if f.all {
 		train, held = examples, nil
@@ -113,10 +114,12 @@ func runTagTrain(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	took := time.Since(start)
+
 	var report classify.Report
 	if len(held) > 0 {
 		report = classify.Evaluate(m, held)
 	}
+
 	db, err := a.DB(ctx)
 	if err != nil {
 		return err
@@ -150,6 +153,7 @@ func runTagEval(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+
 	rows := examples
 	if !f.all {
 		_, rows = classify.Split(examples)

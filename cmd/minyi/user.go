@@ -218,7 +218,7 @@ func userTOTP(ctx context.Context, a *app, db *store.DB, args []string) error {
 		return err
 	}
 	if !demo {
-		return errors.New("minyi user totp works only on a demo database; use an authenticator app")
+		return errors.New("totp is refused outside a demo database; read the code from an authenticator app")
 	}
 	acct, err := org.AccountByName(ctx, db, args[0])
 	if err != nil {

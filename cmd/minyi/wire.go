@@ -99,7 +99,7 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	ct.SetLogger(a.log)
 	return workflow.New(workflow.Options{
 		DB: db, Profile: p, Protector: prot, Tagger: tagger{ct},
-		Audit: auditFunc(log), Logger: a.log,
+		Urgency: classify.Urgent, Audit: auditFunc(log), Logger: a.log,
 	})
 }
 

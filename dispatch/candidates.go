@@ -1,0 +1,309 @@
+package dispatch
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"minyi/place"
+	"minyi/profile"
+)
+
+// Candidate is one unit the router considered for an item, with a score in
+// [0, 1] and the reason behind each source that proposed it.
+type Candidate struct {
+	UnitID  string   `json:"unit_id"`
+	Name    string   `json:"name"`
+	Score   float64  `json:"score"`
+	Sources []string `json:"sources"` // rule:NAME, code, model, area, area_margin, place
+	Reasons []string `json:"reasons"`
+}
+
+// Scores of the sources. A unit proposed by several sources scores
+// 1 − Π(1 − s), so agreement raises it. A unit that no rule for the item's tag
+// can send to scores half, because the tag, not the place, says which kind
+// of unit handles it.
+const (
+	scoreCode      = 0.6
+	scoreArea      = 0.8
+	scoreMargin    = 0.5
+	scorePlace     = 0.6
+	scoreModel     = 0.8 // times the model's confidence
+	outOfScope     = 0.5
+	DefaultMargin  = 50.0 // metres, when the profile sets no boundary margin
+	disagreeGap    = 0.15 // two units closer than this in score disagree
+	minPlaceToShip = 0.6  // the least score that lets place alone dispatch
+)
+
+// geoIndex holds the profile's unit areas and place names.
+type geoIndex struct {
+	areas  []unitArea
+	gaz    *place.Gazetteer
+	margin float64
+}
+
+type unitArea struct {
+	unit string
+	poly place.Polygon
+}
+
+func newGeoIndex(p *profile.Profile) *geoIndex {
+	g := &geoIndex{margin: p.Triage.BoundaryMargin}
+	if g.margin <= 0 {
+		g.margin = DefaultMargin
+	}
+	var entries []place.Entry
+	for _, u := range p.Units {
+		for _, name := range u.Places {
+			entries = append(entries, place.Entry{UnitID: u.ID, Name: name})
+		}
+		if u.Area == nil {
+			continue
+		}
+		// Validate rejects invalid areas, so an error here means an unvalidated profile.
+		if poly, err := u.Area.Polygon(); err == nil {
+			g.areas = append(g.areas, unitArea{unit: u.ID, poly: poly})
+		}
+	}
+	g.gaz = place.NewGazetteer(entries)
+	return g
+}
+
+// Route decides where an item goes. It applies the tag, keyword and code
+// rules, then ranks every candidate unit: the rule's unit, the code's unit,
+// the unit the model's own tag leads to when a keyword overrode it, the
+// units whose area holds the item's point, and the units whose place names
+// the text mentions. The item goes to triage, with the candidates in
+// Decision.Candidates, when the point lies within the boundary margin of
+// another unit's area, when the two best units score within 0.15 of each
+// other, or when the best unit is not the one the rules chose and scores
+// higher. A tag that no rule places is dispatched by place when one unit
+// clearly leads. Complaints about an officer's conduct go to the discipline
+// unit whatever the place.
+func (r *Router) Route(it Item) Decision {
+	d := r.routeByTag(it)
+	c := candidateSet{r: r}
+	r.locate(it, &d)
+	if d.Source == "conduct" {
+		c.add(d.UnitID, 1, "conduct", "complaints about an officer's conduct go to the discipline unit")
+		d.Candidates = c.ranked()
+		return d
+	}
+	scope := r.scope(d.Tag)
+	c.scope, c.tag = scope, d.Tag
+	if d.UnitID != "" {
+		c.add(d.UnitID, ruleScore(d), d.Source, fmt.Sprintf("%s sends tag %q here", d.Source, d.Tag))
+	}
+	if it.CodeUnit != "" {
+		c.addScoped(it.CodeUnit, scoreCode, "code", "the item came through a code of this unit")
+	}
+	if it.HasTag && it.Tag.Label != d.Tag && strings.HasPrefix(d.TagSource, "rule:") {
+		if unit, rule := r.tagRuleUnit(it.Tag.Label, it); unit != "" {
+			c.add(unit, scoreModel*it.Tag.Confidence, "model",
+				fmt.Sprintf("the model's tag %q (%.2f) leads here by rule %q", it.Tag.Label, it.Tag.Confidence, rule))
+		}
+	}
+	var near []string
+	if d.Point != nil {
+		near = r.addAreas(&c, *d.Point)
+	}
+	for _, m := range r.geo.gaz.Match(it.Text+"\n"+it.Place, d.Places) {
+		c.addScoped(m.UnitID, scorePlace, "place", fmt.Sprintf("the item names %s, a place of this unit", m.Quoted))
+	}
+	d.Candidates = c.ranked()
+	for _, cand := range d.Candidates {
+		d.step("candidate %s (%s) score %.2f: %s", cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "; "))
+	}
+	return r.decide(d, near)
+}
+
+// decide turns the ranked candidates into dispatch or triage.
+func (r *Router) decide(d Decision, near []string) Decision {
+	if d.TransferTo != "" || len(d.Candidates) == 0 {
+		return d
+	}
+	if len(near) > 0 {
+		return r.retriage(d, fmt.Sprintf("the point lies within %.0f m of the area of %s: check the place",
+			r.geo.margin, strings.Join(near, ", ")))
+	}
+	top := d.Candidates[0]
+	if len(d.Candidates) > 1 {
+		second := d.Candidates[1]
+		if top.Score-second.Score < disagreeGap {
+			return r.retriage(d, fmt.Sprintf("candidates disagree: %s (%.2f) and %s (%.2f)",
+				top.Name, top.Score, second.Name, second.Score))
+		}
+	}
+	switch {
+	case d.UnitID != "" && top.UnitID != d.UnitID:
+		return r.retriage(d, fmt.Sprintf("the place points at %s (%.2f), the rules at %s",
+			top.Name, top.Score, r.unitName(d.UnitID)))
+	case d.Triage && placeable(d) && top.Score >= minPlaceToShip && r.inScope(d.Tag, top.UnitID):
+		d.Triage, d.Reason = false, ""
+		return r.dispatchTo(d, top.UnitID, top.Sources[0])
+	}
+	return d
+}
+
+// placeable reports whether d went to triage only because no rule places its
+// tag, so that a place or point may decide.
+func placeable(d Decision) bool {
+	return d.Triage && d.Tag != "" && strings.HasPrefix(d.Reason, noRuleReason)
+}
+
+// retriage sends a dispatched or triaged decision to triage with reason.
+func (r *Router) retriage(d Decision, reason string) Decision {
+	if d.Triage {
+		d.Reason += "; " + reason
+		d.step("also: %s", reason)
+		return d
+	}
+	d.UnitID, d.Source = "", ""
+	return d.triage(reason)
+}
+
+// locate converts the item's point to WGS-84 and extracts place mentions.
+func (r *Router) locate(it Item, d *Decision) {
+	d.Places = place.Extract(it.Text + "\n" + it.Place)
+	if it.Lat == 0 && it.Lon == 0 {
+		return
+	}
+	sys, err := place.ParseSystem(it.CoordSystem)
+	if err == nil {
+		var pt place.Point
+		pt, err = place.ToWGS84(place.Point{Lat: it.Lat, Lon: it.Lon}, sys)
+		if err == nil {
+			d.Point, d.PointSystem = &pt, sys
+			d.step("point %.6f,%.6f (%s) is %.6f,%.6f in WGS-84", it.Lat, it.Lon, sys, pt.Lat, pt.Lon)
+			return
+		}
+	}
+	d.step("point ignored: %v", err)
+}
+
+// addAreas adds the units whose area holds pt or lies within the margin, and
+// returns the names of the units within the margin but not holding pt.
+func (r *Router) addAreas(c *candidateSet, pt place.Point) []string {
+	var near []string
+	holders := 0
+	for _, a := range r.geo.areas {
+		dist := a.poly.DistanceToBoundary(pt)
+		switch {
+		case a.poly.Contains(pt):
+			holders++
+			c.addScoped(a.unit, scoreArea, "area",
+				fmt.Sprintf("the point lies inside this unit's area, %.0f m from its boundary", dist))
+		case dist <= r.geo.margin:
+			near = append(near, r.unitName(a.unit))
+			c.addScoped(a.unit, scoreMargin, "area_margin",
+				fmt.Sprintf("the point lies %.0f m outside this unit's area, within the %.0f m margin", dist, r.geo.margin))
+		}
+	}
+	if holders == 0 && len(near) == 1 {
+		return nil // just outside a single area, with no rival area around it
+	}
+	return near
+}
+
+// scope returns the units that some rule for tag may send to; nil means any.
+func (r *Router) scope(tag string) func(unit string) bool {
+	return func(unit string) bool { return r.inScope(tag, unit) }
+}
+
+func (r *Router) inScope(tag, unit string) bool {
+	for _, rule := range r.rules {
+		if rule.Tag != tag || len(rule.Keywords) > 0 {
+			continue
+		}
+		if rule.Unit == unit || (rule.UseCodeUnit && r.codeWithin(rule, unit)) {
+			return true
+		}
+	}
+	return false
+}
+
+// tagRuleUnit returns the unit and rule the tag rules choose for tag.
+func (r *Router) tagRuleUnit(tag string, it Item) (string, string) {
+	for _, rule := range r.rules {
+		if len(rule.Keywords) > 0 || rule.Tag != tag {
+			continue
+		}
+		if unit := r.ruleUnit(rule, it); unit != "" {
+			return unit, rule.Name
+		}
+	}
+	return "", ""
+}
+
+func (r *Router) unitName(id string) string {
+	if u, ok := r.p.Unit(id); ok {
+		return u.Name
+	}
+	return id
+}
+
+func ruleScore(d Decision) float64 {
+	if strings.HasPrefix(d.TagSource, "rule:") {
+		return 1
+	}
+	return d.Confidence
+}
+
+// candidateSet collects candidates by unit.
+type candidateSet struct {
+	r     *Router
+	scope func(string) bool
+	tag   string
+	byID  map[string]*Candidate
+	order []string
+}
+
+func (c *candidateSet) add(unit string, score float64, source, reason string) {
+	if unit == "" {
+		return
+	}
+	if c.byID == nil {
+		c.byID = map[string]*Candidate{}
+	}
+	cand, ok := c.byID[unit]
+	if !ok {
+		cand = &Candidate{UnitID: unit, Name: c.r.unitName(unit)}
+		c.byID[unit] = cand
+		c.order = append(c.order, unit)
+	}
+	cand.Score = 1 - (1-cand.Score)*(1-score)
+	cand.Sources = append(cand.Sources, source)
+	cand.Reasons = append(cand.Reasons, reason)
+}
+
+// addScoped adds a candidate proposed by place, point or code, at half the
+// score when no rule for the item's tag sends items to the unit.
+func (c *candidateSet) addScoped(unit string, score float64, source, reason string) {
+	if c.scope != nil && !c.scope(unit) {
+		score *= outOfScope
+		if c.tag != "" {
+			reason += fmt.Sprintf(", but no rule for tag %q sends items to it", c.tag)
+		}
+	}
+	c.add(unit, score, source, reason)
+}
+
+func (c *candidateSet) ranked() []Candidate {
+	out := make([]Candidate, 0, len(c.order))
+	for _, id := range c.order {
+		cand := *c.byID[id]
+		cand.Score = math.Round(cand.Score*1000) / 1000
+		out = append(out, cand)
+	}
+	slices.SortStableFunc(out, func(a, b Candidate) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return out
+}

@@ -1,0 +1,274 @@
+package web
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"minyi/classify"
+)
+
+// CitizenOptions configures the citizen pages and the QR codes behind them.
+type CitizenOptions struct {
+	// PublicURL is the base address printed in QR codes, such as
+	// "https://minyi.example.cn" (MINYI_PUBLIC_URL). Empty means the address
+	// the request came to.
+	PublicURL string
+	// Limits sizes the rate limits; the zero value means DefaultCitizenLimits.
+	Limits CitizenLimits
+	// RatingPeriod allows one rating per device per officer (or per code
+	// without an officer) within it. Zero means 24 hours.
+	RatingPeriod time.Duration
+	// TrustProxy takes the client address from the last X-Forwarded-For
+	// entry, for a server behind one reverse proxy that sets it.
+	TrustProxy bool
+	// Urgent reports whether a text reads like an emergency; nil means
+	// classify.Urgent.
+	Urgent func(text string) (bool, string)
+	// RetentionYears is the retention period that the consent text states
+	// for personal data after an item ends. Zero means 3.
+	// NOTE: no job deletes personal data after this period yet.
+	RetentionYears int
+	// Now is the clock of the rate limits and ratings; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o CitizenOptions) withDefaults() CitizenOptions {
+	if o.Limits == (CitizenLimits{}) {
+		o.Limits = DefaultCitizenLimits
+	}
+	if o.RatingPeriod <= 0 {
+		o.RatingPeriod = 24 * time.Hour
+	}
+	if o.Urgent == nil {
+		o.Urgent = classify.Urgent
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RetentionYears <= 0 {
+		o.RetentionYears = 3
+	}
+	return o
+}
+
+// citizen serves the citizen pages.
+type citizen struct {
+	s      *Server
+	opts   CitizenOptions
+	limit  *rateLimiter
+	sealer *phoneSealer
+}
+
+// citizenRoutes is the route table of the citizen pages, the QR code images
+// and sheets, the code administration API and the static files.
+func (s *Server) citizenRoutes() []Route {
+	c := &citizen{s: s, opts: s.citizenOpts.withDefaults(), sealer: newPhoneSealer()}
+	c.limit = newRateLimiter(c.opts.Now)
+	return []Route{
+		{"GET", "/static/{path...}", PermPublic, serveStatic},
+
+		{"GET", "/c/{code}", PermPublic, c.page(c.landing)},
+		{"GET", "/c/{code}/qr.png", PermPublic, c.qrPNG},
+		{"GET", "/c/{code}/qr.svg", PermPublic, c.qrSVG},
+		{"GET", "/c/{code}/sheet", PermPublic, c.page(c.codeSheet)},
+		{"GET", "/c/{code}/form", PermPublic, c.page(c.formPage)},
+		{"POST", "/c/{code}/form", PermPublic, c.page(c.formPost)},
+		{"GET", "/c/{code}/rate", PermPublic, c.page(c.ratePage)},
+		{"POST", "/c/{code}/rate", PermPublic, c.page(c.ratePost)},
+		{"POST", "/c/{code}/rate/{id}/complaint", PermPublic, c.page(c.rateComplaint)},
+		{"GET", "/c/{code}/praise", PermPublic, c.page(c.praisePage)},
+		{"POST", "/c/{code}/praise", PermPublic, c.page(c.praisePost)},
+
+		{"GET", "/form", PermPublic, c.page(c.formPage)},
+		{"POST", "/form", PermPublic, c.page(c.formPost)},
+		{"GET", "/p", PermPublic, c.page(c.progressLookup)},
+		{"POST", "/p", PermPublic, c.page(c.progressPost)},
+		{"POST", "/p/act", PermPublic, c.page(c.progressAct)},
+
+		{"GET", "/api/codes", PermCodeManage, c.apiListCodes},
+		{"POST", "/api/codes", PermCodeManage, c.apiCreateCode},
+		{"POST", "/api/codes/{id}/revoke", PermCodeManage, c.apiRevokeCode},
+		{"POST", "/api/codes/{id}/reissue", PermCodeManage, c.apiReissueCode},
+		{"GET", "/codes/sheet", PermCodeManage, c.page(c.bulkSheet)},
+		{"GET", "/api/photos/{id}", PermTicketRead, c.apiPhoto},
+	}
+}
+
+//go:embed templates/citizen
+var citizenTemplateFS embed.FS
+
+// citizenTemplates holds one template set per page, each the layout plus the
+// page. They are parsed when the package loads, so a broken template stops
+// the program at start, not at a page view.
+var citizenTemplates = parseCitizenTemplates()
+
+func parseCitizenTemplates() map[string]*template.Template {
+	sub, err := fs.Sub(citizenTemplateFS, "templates/citizen")
+	if err != nil {
+		panic(err)
+	}
+	pages, err := fs.Glob(sub, "*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(p, ".html")
+		switch p {
+		case "layout.html":
+			continue
+		case "sheet.html": // a print page with a layout of its own
+			out[name] = template.Must(template.New(p).Funcs(citizenFuncs).ParseFS(sub, p))
+			continue
+		}
+		out[name] = template.Must(template.New(p).Funcs(citizenFuncs).ParseFS(sub, "layout.html", p))
+	}
+	return out
+}
+
+var citizenFuncs = template.FuncMap{
+	"static": staticURL,
+	"add":    func(a, b int) int { return a + b },
+}
+
+// citizenHeaders sets the headers of every citizen page. The policy admits
+// only scripts and styles served by minyi itself, so nothing a citizen wrote
+// can run as script. Its form-action keeps forms on this site.
+func citizenHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+}
+
+// citizenPageFunc handles a citizen page and returns the template and its data, or
+// an empty name when it wrote the response itself.
+type citizenPageFunc func(w http.ResponseWriter, r *http.Request) (string, any, int)
+
+// page wraps a citizenPageFunc: it sets the security headers and the device
+// cookie, and renders the template it returns.
+func (c *citizen) page(fn citizenPageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		citizenHeaders(w.Header())
+		c.ensureDevice(w, r)
+		name, data, status := fn(w, r)
+		if name == "" {
+			return
+		}
+		c.render(w, r, name, data, status)
+	}
+}
+
+func (c *citizen) render(w http.ResponseWriter, r *http.Request, name string, data any, status int) {
+	t, ok := citizenTemplates[name]
+	if !ok {
+		c.s.log.Error("missing citizen template", "request_id", RequestID(r.Context()), "template", name)
+		http.Error(w, "内部错误", http.StatusInternalServerError)
+		return
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+		c.s.log.Error("citizen template failed", "request_id", RequestID(r.Context()), "template", name, "error", err)
+		http.Error(w, "内部错误，请稍后再试", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+const deviceCookie = "minyi_device"
+
+// ensureDevice gives a browser without one a random device cookie. It
+// identifies a device for rate limits and the one-rating rule, nothing more.
+func (c *citizen) ensureDevice(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(deviceCookie); err == nil && validFormKey(ck.Value) {
+		return
+	}
+	id := newFormKey()
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: id, Path: "/", MaxAge: 400 * 24 * 3600,
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+// device returns the device id of a request. A request without the cookie,
+// from a client that drops cookies or posts without opening the form first,
+// counts as the device of its client address, so a new cookie per request
+// cannot escape the per-device limit.
+func (c *citizen) device(r *http.Request) string {
+	if ck, err := r.Cookie(deviceCookie); err == nil && validFormKey(ck.Value) {
+		return ck.Value
+	}
+	return "addr:" + c.clientAddr(r)
+}
+
+// clientAddr returns the client's IP address.
+func (c *citizen) clientAddr(r *http.Request) string {
+	if c.opts.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// allowPost takes a token for a form post from the device, address and code buckets.
+func (c *citizen) allowPost(r *http.Request, codeID string) bool {
+	keys := []string{"d:" + c.device(r), "a:" + c.clientAddr(r)}
+	rates := []Rate{c.opts.Limits.PerDevice, c.opts.Limits.PerAddress}
+	if codeID != "" {
+		keys, rates = append(keys, "c:"+codeID), append(rates, c.opts.Limits.PerCode)
+	}
+	return c.limit.allow(keys, rates)
+}
+
+// allowLookup takes a token for a progress lookup or action.
+func (c *citizen) allowLookup(r *http.Request) bool {
+	return c.limit.allow([]string{"ld:" + c.device(r), "la:" + c.clientAddr(r)},
+		[]Rate{c.opts.Limits.LookupPerDevice, c.opts.Limits.LookupPerAddress})
+}
+
+// newFormKey returns 128 random bits in hex, for form keys and device ids.
+func newFormKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func validFormKey(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// publicURL returns the base address for codes.
+func (c *citizen) publicURL(r *http.Request) string {
+	if c.opts.PublicURL != "" {
+		return strings.TrimRight(c.opts.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"sync"
+	"time"
+)
+
+// Rate is a token bucket's size: Burst requests at once, refilled at PerHour.
+type Rate struct {
+	Burst   int
+	PerHour int
+}
+
+// CitizenLimits sizes the rate limits of the citizen pages. Each form post
+// (submission, rating, praise) takes a token from the buckets of its device,
+// its client address and its code. Each progress lookup takes one from the
+// lookup buckets of its device and address.
+type CitizenLimits struct {
+	PerDevice        Rate
+	PerAddress       Rate
+	PerCode          Rate
+	LookupPerDevice  Rate
+	LookupPerAddress Rate
+}
+
+// DefaultCitizenLimits are sized for a service hall whose visitors share one
+// public address. The address allows 120 posts at once and 1,200 an hour (one
+// every 3 s), which is an estimate well above the few hundred visitors a hall
+// serves a day. One device may send 10 posts at once and 30 an hour, and one
+// code takes 60 at once and 600 an hour. Progress lookups allow 10 at once and
+// 60 an hour per device, and 200 at once and 2,000 an hour per address, so
+// guessing a tracking code together with its four digits is impractical.
+var DefaultCitizenLimits = CitizenLimits{
+	PerDevice:        Rate{Burst: 10, PerHour: 30},
+	PerAddress:       Rate{Burst: 120, PerHour: 1200},
+	PerCode:          Rate{Burst: 60, PerHour: 600},
+	LookupPerDevice:  Rate{Burst: 10, PerHour: 60},
+	LookupPerAddress: Rate{Burst: 200, PerHour: 2000},
+}
+
+// rateLimiter holds token buckets by key. It lives in one process, so with
+// several core processes each enforces its own share.
+type rateLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*tokenBucket
+	now     func() time.Time
+	sweep   time.Time
+}
+
+type tokenBucket struct {
+	tokens float64
+	at     time.Time
+	rate   Rate
+}
+
+func newRateLimiter(now func() time.Time) *rateLimiter {
+	return &rateLimiter{buckets: map[string]*tokenBucket{}, now: now}
+}
+
+// allow takes one token from each named bucket, or none when any of them is
+// empty, and reports whether the request may go ahead.
+func (l *rateLimiter) allow(keys []string, rates []Rate) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.maybeSweep(now)
+	bs := make([]*tokenBucket, len(keys))
+	for i, k := range keys {
+		b, ok := l.buckets[k]
+		if !ok {
+			b = &tokenBucket{tokens: float64(rates[i].Burst), at: now, rate: rates[i]}
+			l.buckets[k] = b
+		}
+		b.refill(now)
+		if b.tokens < 1 {
+			return false
+		}
+		bs[i] = b
+	}
+	for _, b := range bs {
+		b.tokens--
+	}
+	return true
+}
+
+func (b *tokenBucket) refill(now time.Time) {
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = min(float64(b.rate.Burst), b.tokens+d.Hours()*float64(b.rate.PerHour))
+		b.at = now
+	}
+}
+
+// maybeSweep drops full buckets every minute so the map stays small.
+func (l *rateLimiter) maybeSweep(now time.Time) {
+	if now.Sub(l.sweep) < time.Minute {
+		return
+	}
+	l.sweep = now
+	for k, b := range l.buckets {
+		b.refill(now)
+		if b.tokens >= float64(b.rate.Burst) {
+			delete(l.buckets, k)
+		}
+	}
+}

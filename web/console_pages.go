@@ -1,0 +1,226 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// listRows lists tickets through workflow.List, which limits them to the
+// account's units and records the access, and adds the forms of only.
+func (s *Server) listRows(r *http.Request, v *consoleView, f workflow.Filter, only ...ticket.Action) ([]consoleRow, error) {
+	list, err := s.svc.List(r.Context(), v.Account.Actor(), f)
+	if err != nil {
+		return nil, err
+	}
+	return v.rows(list, only...), nil
+}
+
+func (v *consoleView) rows(list []*ticket.Ticket, only ...ticket.Action) []consoleRow {
+	out := make([]consoleRow, 0, len(list))
+	for _, t := range list {
+		out = append(out, consoleRow{V: v, T: t, Forms: v.formsFor(t, only...)})
+	}
+	return out
+}
+
+func ticketIDs(rows []consoleRow) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = r.T.ID
+	}
+	return out
+}
+
+// triageData is the centre's triage queue.
+type triageData struct{ Rows []consoleRow }
+
+func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "title.triage")
+	rows, err := s.listRows(r, v, workflow.Filter{States: []ticket.State{ticket.Received, ticket.Triage, ticket.Reopened},
+		Limit: 100}, ticket.ActTriage, ticket.ActDispatch, ticket.ActMerge, ticket.ActInvalidate, ticket.ActTransferOut)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	explained, err := s.svc.LatestEvents(r.Context(), ticketIDs(rows), ticket.ActTriage, ticket.ActDispatch)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	for i := range rows {
+		rows[i].Explain = explained[rows[i].T.ID].Details["explain"]
+		if reason, ok := strings.CutPrefix(rows[i].T.TriageReason, "returned: "); ok {
+			rows[i].NoteKey, rows[i].Note = "returned_by", reason
+		}
+		for j := range rows[i].Forms {
+			if rows[i].Forms[j].Action == ticket.ActDispatch {
+				rows[i].Forms[j].Inline = true
+			}
+		}
+	}
+	v.Data = triageData{Rows: rows}
+	s.render(w, r, http.StatusOK, "triage", v)
+}
+
+// inboxData is a unit's work list.
+type inboxData struct {
+	ToSign, InHand, Returned, Replied []consoleRow
+}
+
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "title.inbox")
+	var d inboxData
+	sections := []struct {
+		into   *[]consoleRow
+		states []ticket.State
+	}{
+		{&d.ToSign, []ticket.State{ticket.Dispatched}},
+		{&d.InHand, []ticket.State{ticket.Accepted}},
+		{&d.Returned, []ticket.State{ticket.Triage}},
+		{&d.Replied, []ticket.State{ticket.Replied}},
+	}
+	for _, sec := range sections {
+		rows, err := s.listRows(r, v, workflow.Filter{States: sec.states, Limit: 200})
+		if err != nil {
+			s.consoleError(w, r, err)
+			return
+		}
+		*sec.into = rows
+	}
+	// A ticket in hand whose reply the centre rejected shows the rejection and its comment.
+	last, err := s.svc.LatestEvents(r.Context(), ticketIDs(d.InHand), ticket.ActAccept, ticket.ActReject)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	for i := range d.InHand {
+		if ev := last[d.InHand[i].T.ID]; ev.Action == ticket.ActReject {
+			d.InHand[i].NoteKey, d.InHand[i].Note = "rejected", ev.Reason
+		}
+	}
+	for i := range d.Returned {
+		d.Returned[i].NoteKey = "returned_by"
+		d.Returned[i].Note = strings.TrimPrefix(d.Returned[i].T.TriageReason, "returned: ")
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "inbox", v)
+}
+
+// ticketData is one ticket with its timeline and the forms of the actions
+// the account may take on it now.
+type ticketData struct {
+	T      *ticket.Ticket
+	Events []timelineEvent
+	Forms  []actionForm
+}
+
+// timelineEvent is one timeline step with its details in display order.
+type timelineEvent struct {
+	ticket.Event
+	Lines []timelineDetail
+}
+
+type timelineDetail struct{ Key, Value string }
+
+// timelineDetailKeys orders the event details the timeline shows first. Other keys follow.
+var timelineDetailKeys = []string{"outcome", "attempt", "from_tag", "to_tag", "route", "destination", "into", "due",
+	"reply_due", "needs_rectification", "rectified", "channel", "explain"}
+
+func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	d, err := s.svc.Get(r.Context(), acct.Actor(), id, "console")
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	v := s.newView(w, r, "title.ticket")
+	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket)}
+	for _, ev := range d.Events {
+		data.Events = append(data.Events, timelineEvent{Event: ev, Lines: timelineDetails(ev.Details)})
+	}
+	v.Data = data
+	s.render(w, r, http.StatusOK, "ticket", v)
+}
+
+func timelineDetails(m map[string]string) []timelineDetail {
+	var out []timelineDetail
+	seen := map[string]bool{}
+	for _, k := range timelineDetailKeys {
+		if val, ok := m[k]; ok && val != "" {
+			out = append(out, timelineDetail{k, val})
+			seen[k] = true
+		}
+	}
+	for k, val := range m {
+		if !seen[k] && val != "" {
+			out = append(out, timelineDetail{k, val})
+		}
+	}
+	return out
+}
+
+// reviewData is the centre's review, call-back and extension queues.
+type reviewData struct {
+	Review, Callback, Extension []consoleRow
+}
+
+func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "title.review")
+	var d reviewData
+	var err error
+	if d.Review, err = s.listRows(r, v, workflow.Filter{States: []ticket.State{ticket.Replied}, Limit: 200},
+		ticket.ActApprove, ticket.ActReject); err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	if d.Callback, err = s.listRows(r, v, workflow.Filter{States: []ticket.State{ticket.Reviewed}, Limit: 200},
+		ticket.ActCallback); err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	ext, err := s.svc.ListQueue(r.Context(), v.Account.Actor(), workflow.QueueExtension, 200)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	d.Extension = v.rows(ext, ticket.ActGrantExtension, ticket.ActDenyExtension)
+	for _, rows := range [][]consoleRow{d.Review, d.Callback} {
+		for i := range rows {
+			for j := range rows[i].Forms {
+				rows[i].Forms[j].Inline = true
+			}
+		}
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "review", v)
+}
+
+// supervisionData is the supervision board.
+type supervisionData struct {
+	Units []workflow.UnitLoad
+	Rows  []consoleRow
+}
+
+func (s *Server) supervisionPage(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(w, r, "title.super")
+	units, err := s.svc.SupervisionBoard(r.Context(), v.Account.Actor())
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	list, err := s.svc.ListQueue(r.Context(), v.Account.Actor(), workflow.QueueSupervision, 200)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	v.Data = supervisionData{Units: units, Rows: v.rows(list, ticket.ActSupervise)}
+	s.render(w, r, http.StatusOK, "supervision", v)
+}

@@ -1,0 +1,242 @@
+package web
+
+import (
+	"fmt"
+
+	"minyi/ticket"
+)
+
+// consoleTexts holds every text of the staff console, Simplified Chinese
+// first and English second. State and action names are keyed "state.NAME"
+// and "action.NAME".
+var consoleTexts = map[string][2]string{
+	"html_lang":   {"zh-CN", "en"},
+	"other_lang":  {"English", "中文"},
+	"other_code":  {"en", "zh"},
+	"brand":       {"民意智感中心 · 工作台", "Appeal centre · staff console"},
+	"signed_in":   {"当前登录", "Signed in as"},
+	"sign_out":    {"退出", "Sign out"},
+	"nav.triage":  {"分拣派单", "Triage"},
+	"nav.inbox":   {"本单位待办", "Unit inbox"},
+	"nav.review":  {"审核回访", "Review & call-back"},
+	"nav.super":   {"督办", "Supervision"},
+	"nav.officer": {"民警评价", "Officers"},
+	"nav.lookup":  {"按编号查找", "Open by number"},
+	"open":        {"打开", "Open"},
+
+	"title.triage":   {"分拣派单", "Triage queue"},
+	"title.inbox":    {"本单位待办", "Unit inbox"},
+	"title.ticket":   {"工单", "Ticket"},
+	"title.review":   {"审核与回访", "Review and call-back"},
+	"title.super":    {"督办看板", "Supervision board"},
+	"title.officers": {"民警评价", "Officer ratings"},
+	"title.officer":  {"民警评价详情", "Officer ratings"},
+	"title.error":    {"出错了", "Error"},
+
+	"empty":          {"暂无。", "Nothing here."},
+	"col.id":         {"编号", "No."},
+	"col.received":   {"受理时间", "Received"},
+	"col.channel":    {"渠道", "Channel"},
+	"col.content":    {"内容", "Content"},
+	"col.tag":        {"标签", "Tag"},
+	"col.unit":       {"承办单位", "Unit"},
+	"col.state":      {"状态", "State"},
+	"col.deadline":   {"办理时限", "Deadline"},
+	"col.flags":      {"标记", "Flags"},
+	"col.actions":    {"操作", "Actions"},
+	"col.open":       {"在办", "Open"},
+	"col.overdue":    {"超期", "Overdue"},
+	"col.supervised": {"督办", "Supervised"},
+	"col.month":      {"月份", "Month"},
+	"col.rated":      {"评价数", "Ratings"},
+	"col.rate":       {"满意率", "Satisfaction"},
+	"col.praise":     {"表扬", "Praise"},
+	"col.officer":    {"民警", "Officer"},
+	"col.badge":      {"警号", "Badge"},
+
+	"suggested":      {"建议标签", "Suggested tag"},
+	"confidence":     {"置信度", "confidence"},
+	"source":         {"来源", "source"},
+	"triage_reason":  {"转人工原因", "Why it needs triage"},
+	"explain":        {"分派依据", "Router's explanation"},
+	"returned_by":    {"退单原因", "Returned with reason"},
+	"suggested_unit": {"建议单位", "Suggested unit"},
+	"choose":         {"请选择", "Choose"},
+
+	"sec.to_sign":  {"待签收", "To sign for"},
+	"sec.in_hand":  {"办理中", "In hand"},
+	"sec.returned": {"已退单（回中心重新分拣）", "Returned to the centre"},
+	"sec.replied":  {"已答复待审核", "Replied, awaiting review"},
+	"sec.review":   {"待审核答复", "Replies to review"},
+	"sec.callback": {"待回访", "Call-backs due"},
+	"sec.ext":      {"延期申请", "Extension requests"},
+	"sec.board":    {"各单位情况", "By unit"},
+	"sec.list":     {"超期与督办工单", "Overdue and supervised tickets"},
+	"sec.timeline": {"办理过程", "Timeline"},
+	"sec.actions":  {"可执行的操作", "What you can do now"},
+	"sec.content":  {"诉求内容", "Content"},
+	"sec.reply":    {"答复内容", "Reply"},
+	"sec.series":   {"近 12 个月", "Last 12 months"},
+	"sec.praise":   {"最近的表扬", "Recent praise"},
+
+	"rejected":   {"审核不通过，需重新办理", "Reply rejected, handle again"},
+	"no_actions": {"当前没有您可执行的操作。", "There is nothing you can do on this ticket now."},
+	"masked": {"个人信息已隐去；联系群众请使用中心回访。",
+		"Personal data is masked; contact the citizen through the centre's call-back."},
+
+	"f.kind":          {"类型", "Kind"},
+	"f.place":         {"地点", "Place"},
+	"f.tracking":      {"查询码", "Tracking code"},
+	"f.priority":      {"优先级", "Priority"},
+	"f.accept_due":    {"签收时限", "Sign for by"},
+	"f.reply_due":     {"答复时限", "Reply by"},
+	"f.callback_due":  {"回访时限", "Call back by"},
+	"f.supervise_due": {"督办时限", "Supervision deadline"},
+	"f.received":      {"受理时间", "Received"},
+	"f.rectification": {"整改", "Rectification"},
+	"f.callback":      {"回访结果", "Call-back result"},
+	"f.attempts":      {"未接通次数", "Unreachable attempts"},
+	"f.merged_into":   {"已并入", "Merged into"},
+	"f.officer":       {"涉及民警", "Officer"},
+	"f.reopen":        {"重办次数", "Times reopened"},
+
+	"flag.urgent":        {"紧急", "Urgent"},
+	"flag.supervised":    {"督办", "Supervised"},
+	"flag.overdue":       {"超期", "Overdue"},
+	"flag.ext.requested": {"申请延期中", "Extension requested"},
+	"flag.ext.granted":   {"已延期", "Extension granted"},
+	"flag.ext.denied":    {"延期未批准", "Extension denied"},
+	"flag.repeat":        {"重办", "Reopened"},
+
+	"left":      {"剩余", "left"},
+	"late":      {"已超时", "late by"},
+	"unit.none": {"未派单", "not dispatched"},
+	"days":      {"天", "d"},
+	"hours":     {"小时", "h"},
+	"minutes":   {"分钟", "min"},
+	"yes":       {"是", "yes"},
+	"no":        {"否", "no"},
+
+	"in.reason":      {"理由", "Reason"},
+	"in.comment":     {"意见", "Comment"},
+	"in.note":        {"备注", "Note"},
+	"in.unit":        {"派往单位", "Send to unit"},
+	"in.tag":         {"标签（可更正）", "Tag (correct it if wrong)"},
+	"in.reply":       {"答复内容", "Reply"},
+	"in.needs_rect":  {"涉及整改", "Rectification needed"},
+	"in.rectified":   {"已整改到位", "Rectified"},
+	"in.outcome":     {"回访结果", "Outcome"},
+	"in.into":        {"并入工单编号", "Merge into ticket no."},
+	"in.due":         {"期限", "Deadline"},
+	"in.destination": {"转往", "Transfer to"},
+
+	"outcome.satisfied":   {"满意", "Satisfied"},
+	"outcome.basic":       {"基本满意", "Basically satisfied"},
+	"outcome.unsatisfied": {"不满意", "Unsatisfied"},
+	"outcome.unreachable": {"联系不上", "Unreachable"},
+
+	"action.create":             {"受理", "Received"},
+	"action.triage":             {"转人工分拣", "Send to triage"},
+	"action.dispatch":           {"派单", "Dispatch"},
+	"action.return":             {"退单", "Return"},
+	"action.accept":             {"签收", "Sign for"},
+	"action.reply":              {"答复", "Reply"},
+	"action.approve":            {"审核通过", "Pass"},
+	"action.reject":             {"审核不通过", "Reject"},
+	"action.callback":           {"回访", "Call back"},
+	"action.close":              {"结案", "Close"},
+	"action.reopen":             {"重办", "Reopen"},
+	"action.merge":              {"合并", "Merge"},
+	"action.invalidate":         {"标为无效", "Mark invalid"},
+	"action.withdraw":           {"撤回", "Withdraw"},
+	"action.transfer_out":       {"转外部门", "Transfer out"},
+	"action.supplement":         {"群众补充", "Citizen added information"},
+	"action.flag_urgent":        {"标为紧急", "Flag urgent"},
+	"action.supervise":          {"督办", "Supervise"},
+	"action.request_extension":  {"申请延期", "Ask for extension"},
+	"action.grant_extension":    {"批准延期", "Grant extension"},
+	"action.deny_extension":     {"不批准延期", "Deny extension"},
+	"action.mark_overdue":       {"超期", "Overdue"},
+	"action.retag":              {"更正标签", "Tag corrected"},
+	"action.acknowledge_urgent": {"已知悉紧急工单", "Urgent alert acknowledged"},
+
+	"state.received":        {"已受理", "Received"},
+	"state.triage":          {"待分拣", "In triage"},
+	"state.dispatched":      {"已派单", "Dispatched"},
+	"state.accepted":        {"已签收", "Signed for"},
+	"state.replied":         {"已答复待审核", "Replied"},
+	"state.reviewed":        {"审核通过待回访", "Reviewed"},
+	"state.called_back":     {"已回访", "Called back"},
+	"state.closed":          {"已结案", "Closed"},
+	"state.reopened":        {"重办", "Reopened"},
+	"state.merged":          {"已合并", "Merged"},
+	"state.invalid":         {"无效", "Invalid"},
+	"state.withdrawn":       {"已撤回", "Withdrawn"},
+	"state.transferred_out": {"已转外部门", "Transferred out"},
+
+	"role.system":  {"系统", "system"},
+	"role.citizen": {"群众", "citizen"},
+	"role.centre":  {"中心", "centre"},
+	"role.handler": {"承办单位", "unit"},
+	"role.leader":  {"领导", "leader"},
+	"role.auditor": {"审计", "auditor"},
+	"role.admin":   {"管理员", "administrator"},
+
+	"alerts":       {"紧急工单", "Urgent tickets"},
+	"alert.ack":    {"知悉", "Acknowledge"},
+	"alert.mute":   {"关闭提示音", "Sound off"},
+	"alert.unmute": {"打开提示音", "Sound on"},
+
+	"done":          {"操作成功：", "Done: "},
+	"err.not_found": {"没有找到这张工单，或您无权查看。", "No such ticket, or you may not see it."},
+	"err.forbidden": {"您的角色不能执行这项操作。", "Your role may not do this."},
+	"err.transition": {"工单当前状态下不能执行这项操作，可能已被他人处理，请刷新后重试。",
+		"The ticket's state does not allow this; someone may have acted on it already. Reload and try again."},
+	"err.conflict": {"工单刚被他人修改，请刷新后重试。", "Someone changed the ticket just now; reload and try again."},
+	"err.invalid":  {"填写的内容不完整或有误。", "Something in the form is missing or wrong."},
+	"err.internal": {"系统出错了，请把请求编号告诉管理员。", "Something went wrong; give the request id to an administrator."},
+	"back":         {"返回", "Back"},
+	"request_id":   {"请求编号", "Request id"},
+
+	"detail.outcome":             {"回访结果", "outcome"},
+	"detail.attempt":             {"第几次联系", "attempt"},
+	"detail.from_tag":            {"原标签", "old tag"},
+	"detail.to_tag":              {"新标签", "new tag"},
+	"detail.from_source":         {"原标签来源", "old tag source"},
+	"detail.from_confidence":     {"原置信度", "old confidence"},
+	"detail.route":               {"派单方式", "routed by"},
+	"detail.destination":         {"转往", "transferred to"},
+	"detail.into":                {"并入工单", "merged into"},
+	"detail.due":                 {"期限", "deadline"},
+	"detail.reply_due":           {"新答复时限", "new reply deadline"},
+	"detail.needs_rectification": {"涉及整改", "rectification needed"},
+	"detail.rectified":           {"已整改", "rectified"},
+	"detail.channel":             {"渠道", "channel"},
+	"detail.explain":             {"分派依据", "router's explanation"},
+	"detail.tag_source":          {"标签来源", "tag source"},
+	"detail.transfer_to":         {"建议转往", "proposed transfer to"},
+	"detail.text":                {"补充内容", "added text"},
+
+	"officer.unit_rate": {"本单位", "Unit"},
+	"officer.self":      {"本人", "Officer"},
+	"officer.choose":    {"选择单位", "Choose a unit"},
+	"officer.note": {"仅显示群众评价和表扬；针对民警的投诉由督察部门办理，不在此显示。",
+		"Ratings and praise only; complaints about an officer's conduct are handled by the discipline unit and never shown here."},
+}
+
+// consoleText returns the text of key in lang ("zh" or "en"). An unknown
+// key comes back bracketed, which the template test reports.
+func consoleText(lang, key string) string {
+	v, ok := consoleTexts[key]
+	if !ok {
+		return fmt.Sprintf("[%s]", key)
+	}
+	if lang == "en" {
+		return v[1]
+	}
+	return v[0]
+}
+
+func stateText(lang string, st ticket.State) string { return consoleText(lang, "state."+string(st)) }
+
+func actionText(lang string, a ticket.Action) string { return consoleText(lang, "action."+string(a)) }

@@ -1,0 +1,339 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"minyi/org"
+	"minyi/ticket"
+)
+
+// consoleView is what every console page renders: the account, the
+// navigation, the alerts and the page's own Data. Its methods are the
+// template's vocabulary for texts, times and names.
+type consoleView struct {
+	s           *Server
+	now         time.Time
+	Lang        string
+	Account     org.Account
+	CSRF        string
+	Path        string // for the language switch
+	Back        string // where an action form returns to
+	TitleKey    string
+	Nav         []navItem
+	RequestID   string
+	Done        string // the action a redirect reports as done
+	Error       string
+	ErrorDetail string
+	AlertsOn    bool
+	Alerts      []alertView
+	Data        any
+}
+
+// T returns the text of key in the page's language.
+func (v *consoleView) T(key string) string { return consoleText(v.Lang, key) }
+
+// State returns the name of a state.
+func (v *consoleView) State(st ticket.State) string { return stateText(v.Lang, st) }
+
+// Act returns the name of an action.
+func (v *consoleView) Act(a ticket.Action) string { return actionText(v.Lang, a) }
+
+// Role returns the name of a role.
+func (v *consoleView) Role(r ticket.Role) string { return consoleText(v.Lang, "role."+string(r)) }
+
+// Outcome returns the name of a call-back outcome.
+func (v *consoleView) Outcome(o ticket.Outcome) string {
+	if o == "" {
+		return ""
+	}
+	return consoleText(v.Lang, "outcome."+string(o))
+}
+
+// UnitName returns the name of a unit, or the id when the profile lacks it.
+func (v *consoleView) UnitName(id string) string {
+	if id == "" {
+		return v.T("unit.none")
+	}
+	if u, ok := v.s.prof.Unit(id); ok {
+		return u.Name
+	}
+	return id
+}
+
+// When formats a time in the profile's zone, "—" for none.
+func (v *consoleView) When(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(v.s.prof.Location).Format("2006-01-02 15:04")
+}
+
+// Late reports whether a deadline has passed.
+func (v *consoleView) Late(t time.Time) bool { return !t.IsZero() && v.now.After(t) }
+
+// Left returns the time left until a deadline, or how late it is.
+func (v *consoleView) Left(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := t.Sub(v.now)
+	key := "left"
+	if d < 0 {
+		key, d = "late", -d
+	}
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	var b strings.Builder
+	b.WriteString(v.T(key))
+	b.WriteByte(' ')
+	if days > 0 {
+		fmt.Fprintf(&b, "%d%s", days, v.T("days"))
+	}
+	if days > 0 || hours > 0 {
+		fmt.Fprintf(&b, "%d%s", hours, v.T("hours"))
+	}
+	if days == 0 {
+		fmt.Fprintf(&b, "%d%s", mins, v.T("minutes"))
+	}
+	return b.String()
+}
+
+// Deadline returns the deadline that matters in the ticket's state now.
+func (v *consoleView) Deadline(t *ticket.Ticket) time.Time {
+	switch t.State {
+	case ticket.Dispatched:
+		if !t.AcceptDue.IsZero() {
+			return t.AcceptDue
+		}
+		return t.ReplyDue
+	case ticket.Accepted, ticket.Reopened:
+		return t.ReplyDue
+	case ticket.Replied, ticket.Reviewed:
+		return t.CallbackDue
+	}
+	return time.Time{}
+}
+
+// Pct formats a share as a percentage with one decimal.
+func (v *consoleView) Pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+// Conf formats a tag confidence.
+func (v *consoleView) Conf(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// Snippet cuts text to n characters.
+func (v *consoleView) Snippet(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	r := []rune(text)
+	return string(r[:n]) + "…"
+}
+
+// Title returns what a list shows for a ticket: its title, or the start of its body.
+func (v *consoleView) Title(t *ticket.Ticket) string {
+	if t.Title != "" {
+		return v.Snippet(t.Title, 40)
+	}
+	return v.Snippet(t.Body, 40)
+}
+
+// selectOption is one entry of a select list.
+type selectOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// consoleRow is one ticket in a console list with the forms offered beside it.
+type consoleRow struct {
+	V       *consoleView
+	T       *ticket.Ticket
+	NoteKey string // a text key shown under the title, such as "rejected"
+	Note    string // free text beside NoteKey: a reason
+	Explain string // the router's explanation, for the triage queue
+	Forms   []actionForm
+}
+
+// actionForm is the form of one action on one ticket.
+type actionForm struct {
+	V           *consoleView
+	T           *ticket.Ticket
+	Action      ticket.Action
+	Back        string
+	Units       []selectOption
+	Tags        []selectOption
+	Suggested   string // suggested unit id
+	DefaultDue  string // datetime-local value
+	Destination string
+	Inline      bool // shown open, not folded in a <details>
+}
+
+// Name returns the action's name as a string, for template comparisons.
+func (f actionForm) Name() string { return string(f.Action) }
+
+// formsFor returns the forms of the actions the account may take on t now,
+// limited to only when given: the console shows these and no others.
+func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []actionForm {
+	var out []actionForm
+	offered := consoleActions()
+	for _, act := range ticket.Available(t, v.Account.Actor()) {
+		if !containsAction(offered, act) || (len(only) > 0 && !containsAction(only, act)) || !fits(t, act) {
+			continue
+		}
+		f := actionForm{V: v, T: t, Action: act, Back: v.Back}
+		switch act {
+		case ticket.ActDispatch:
+			f.Suggested = v.s.suggestedUnit(t.Tag)
+			if f.Suggested == "" {
+				f.Suggested = t.UnitID
+			}
+			f.Units = v.s.dispatchUnitOptions(f.Suggested)
+			f.Tags = v.s.dispatchTagOptions(t.Tag)
+		case ticket.ActSupervise:
+			f.DefaultDue = v.now.Add(48 * time.Hour).In(v.s.prof.Location).Format("2006-01-02T15:04")
+		case ticket.ActGrantExtension:
+			base := t.ReplyDue
+			if base.Before(v.now) {
+				base = v.now
+			}
+			f.DefaultDue = base.Add(3 * 24 * time.Hour).In(v.s.prof.Location).Format("2006-01-02T15:04")
+		case ticket.ActTransferOut:
+			if tag, ok := v.s.prof.Tag(t.Tag); ok {
+				f.Destination = tag.TransferTo
+			}
+		case ticket.ActAccept, ticket.ActApprove, ticket.ActClose:
+			f.Inline = true
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// fits reports whether the ticket's extension state lets act succeed, which
+// ticket.Available leaves to the action's own input check.
+func fits(t *ticket.Ticket, act ticket.Action) bool {
+	switch act {
+	case ticket.ActGrantExtension, ticket.ActDenyExtension:
+		return t.Extension == "requested"
+	case ticket.ActRequestExtension:
+		return t.Extension != "requested" && t.Extension != "granted"
+	}
+	return true
+}
+
+func containsAction(list []ticket.Action, a ticket.Action) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestedUnit returns the fixed unit of the highest-priority routing rule
+// for tag that needs no keyword, or "".
+func (s *Server) suggestedUnit(tag string) string {
+	best, prio := "", -1<<31
+	for _, r := range s.prof.Rules {
+		if r.Tag == tag && r.Unit != "" && len(r.Keywords) == 0 && r.Priority > prio {
+			best, prio = r.Unit, r.Priority
+		}
+	}
+	return best
+}
+
+// dispatchUnitOptions lists every unit below the root, for the dispatch form.
+func (s *Server) dispatchUnitOptions(selected string) []selectOption {
+	var out []selectOption
+	for _, u := range s.prof.Units {
+		if u.Parent == "" {
+			continue
+		}
+		out = append(out, selectOption{Value: u.ID, Label: u.Name, Selected: u.ID == selected})
+	}
+	return out
+}
+
+// dispatchTagOptions lists the leaf tags, for the tag correction on dispatch.
+func (s *Server) dispatchTagOptions(selected string) []selectOption {
+	parents := map[string]bool{}
+	for _, t := range s.prof.Tags {
+		parents[t.Parent] = true
+	}
+	var out []selectOption
+	for _, t := range s.prof.Tags {
+		if parents[t.Name] {
+			continue
+		}
+		label := t.Name
+		if t.Parent != "" {
+			label = t.Parent + " / " + t.Name
+		}
+		out = append(out, selectOption{Value: t.Name, Label: label, Selected: t.Name == selected})
+	}
+	return out
+}
+
+// Officer returns an officer's name and badge, or the id when unknown.
+func (v *consoleView) Officer(id string) string {
+	if n := v.s.officerName(id); n != "" {
+		return n
+	}
+	return id
+}
+
+// due is one deadline of a ticket with the text key of its name.
+type due struct {
+	Key string
+	At  time.Time
+}
+
+// Dues returns the ticket's deadlines that are set and still matter, in the
+// order of the closed loop.
+func (v *consoleView) Dues(t *ticket.Ticket) []due {
+	var out []due
+	add := func(key string, at time.Time) {
+		if !at.IsZero() {
+			out = append(out, due{key, at})
+		}
+	}
+	if t.State == ticket.Dispatched {
+		add("f.accept_due", t.AcceptDue)
+	}
+	if !t.State.Ended() {
+		add("f.reply_due", t.ReplyDue)
+		add("f.callback_due", t.CallbackDue)
+	}
+	if t.Supervised {
+		add("f.supervise_due", t.SuperviseDue)
+	}
+	return out
+}
+
+// Detail returns the name of a timeline detail key.
+func (v *consoleView) Detail(key string) string {
+	if _, ok := consoleTexts["detail."+key]; ok {
+		return v.T("detail." + key)
+	}
+	return key
+}
+
+// DetailValue returns a timeline detail value for display: yes or no for
+// booleans, the name of a call-back outcome, a time in the profile's zone.
+func (v *consoleView) DetailValue(key, value string) string {
+	switch {
+	case value == "true":
+		return v.T("yes")
+	case value == "false":
+		return v.T("no")
+	case key == "outcome":
+		return v.Outcome(ticket.Outcome(value))
+	case key == "due" || key == "reply_due":
+		if at, err := time.Parse(time.RFC3339, value); err == nil {
+			return v.When(at)
+		}
+	}
+	return value
+}

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"minyi/dispatch"
+	"minyi/hot"
+	"minyi/review"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// Permissions of the routing, duplicate, hot-issue and reply-review routes.
+const (
+	PermRoutingQuality Permission = "routing:quality"
+	PermHotRead        Permission = "hot:read"
+)
+
+// NOTE: these grants belong in rolePermissions; they are added here so the
+// routes work before the access matrix lists them.
+func init() {
+	rolePermissions[ticket.RoleCentre] = append(rolePermissions[ticket.RoleCentre],
+		PermRoutingQuality, PermHotRead, ActionPermission(workflow.ActUnmerge))
+	rolePermissions[ticket.RoleLeader] = append(rolePermissions[ticket.RoleLeader], PermRoutingQuality, PermHotRead)
+}
+
+// routingRoutes is the route table of routing quality, duplicates, hot
+// issues and reply review.
+func (s *Server) routingRoutes() []Route {
+	return []Route{
+		{"GET", "/api/routing/quality", PermRoutingQuality, s.routingQuality},
+		{"GET", "/api/hot", PermHotRead, s.hotIssues},
+		{"GET", "/api/tickets/{id}/duplicates", PermTicketRead, s.duplicates},
+		{"POST", "/api/tickets/{id}/unmerge", ActionPermission(workflow.ActUnmerge), s.unmerge},
+		{"GET", "/api/tickets/{id}/review-hints", PermTicketRead, s.reviewHints},
+	}
+}
+
+// scopeOf returns the unit path whose subtree the account may see in
+// reports: every unit for the centre, the account's subtree otherwise.
+func scopeOf(acct ticket.Actor) string {
+	if acct.Role == ticket.RoleCentre {
+		return ""
+	}
+	return acct.UnitPath
+}
+
+// dateRange reads from and to (YYYY-MM-DD in the profile's zone, to
+// inclusive) and defaults to the 30 days up to today.
+func (s *Server) dateRange(r *http.Request) (time.Time, time.Time, error) {
+	loc := s.prof.Location
+	today := time.Now().In(loc)
+	to := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	from := to.AddDate(0, 0, -30)
+	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			continue
+		}
+		d, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			return time.Time{}, time.Time{}, fmt.Errorf("%w: %s %q is not a date YYYY-MM-DD", errBadRequest, name, v)
+		}
+		if name == "to" {
+			d = d.AddDate(0, 0, 1)
+		}
+		*dst = d
+	}
+	if !to.After(from) {
+		return time.Time{}, time.Time{}, fmt.Errorf("%w: to is before from", errBadRequest)
+	}
+	return from, to, nil
+}
+
+func (s *Server) routingQuality(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	from, to, err := s.dateRange(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	q, err := dispatch.NewRouter(s.prof).RoutingQuality(r.Context(), s.db, from, to, scopeOf(acct.Actor()))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
+func (s *Server) hotIssues(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	days, top := 30, 10
+	for name, dst := range map[string]*int{"days": &days, "top": &top} {
+		if v := r.URL.Query().Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 366 {
+				writeError(w, r, s.log, fmt.Errorf("%w: %s %q is not a number from 1 to 366", errBadRequest, name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	items, err := hot.Load(r.Context(), s.db, time.Now().AddDate(0, 0, -days), scopeOf(acct.Actor()))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	issues := hot.Group(items, hot.Options{Now: time.Now()})
+	if len(issues) > top {
+		issues = issues[:top]
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": len(items), "issues": issues})
+}
+
+func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	// Get checks that the account may read the ticket and records the read.
+	if _, err := s.svc.Get(r.Context(), acct.Actor(), id, "duplicates"); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	sg, err := s.svc.Suggestions(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"suggestions": sg})
+}
+
+// unmergeRequest is the body of POST /api/tickets/{id}/unmerge.
+type unmergeRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) unmerge(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var req unmergeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, err := s.svc.Unmerge(r.Context(), acct.Actor(), id, req.Reason)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "state": t.State, "unit_id": t.UnitID})
+}
+
+func (s *Server) reviewHints(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	d, err := s.svc.Get(r.Context(), acct.Actor(), id, "review hints")
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t := d.Ticket
+	if t.Reply == "" {
+		writeError(w, r, s.log, fmt.Errorf("%w: ticket %d has no reply to review", errBadRequest, id))
+		return
+	}
+	hints := review.Check(review.Item{Title: t.Title, Body: t.Body, Place: t.Place}, t.Reply)
+	writeJSON(w, http.StatusOK, map[string]any{"hints": hints, "fired": review.Fired(hints)})
+}

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"minyi/search"
+	"minyi/ticket"
+)
+
+// searchRoutes is the route table of search, export and the dashboard.
+//
+// NOTE: export uses the list permission, so every role that may list tickets
+// may export them; each export is recorded in the access log.
+func (s *Server) searchRoutes() []Route {
+	return []Route{
+		{"GET", "/search", PermTicketList, s.searchPage},
+		{"GET", "/search/export.xlsx", PermTicketList, s.exportXLSX},
+		{"GET", "/api/search", PermTicketList, s.searchJSON},
+		{"GET", "/dashboard", PermKPIRead, s.dashboardPage},
+	}
+}
+
+// searchStates are the states a search can filter by, in loop order.
+var searchStates = []ticket.State{ticket.Received, ticket.Triage, ticket.Dispatched, ticket.Accepted,
+	ticket.Replied, ticket.Reviewed, ticket.CalledBack, ticket.Closed, ticket.Reopened, ticket.Merged,
+	ticket.Invalid, ticket.Withdrawn, ticket.TransferredOut}
+
+// searchForm is a search as the query string carries it: q, state (repeated
+// or comma-separated), tag, channel, unit, from and to (calendar days in the
+// profile's zone, both inclusive), urgent, overdue and supervised (=1), and
+// page (from 1).
+type searchForm struct {
+	Text, Tag, Channel, Unit, From, To string
+	States                             []ticket.State
+	Urgent, Overdue, Supervised        bool
+	Page                               int
+}
+
+// parseSearchForm reads the search of a request. Invalid values return an
+// error wrapping errBadRequest.
+func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, error) {
+	v := r.URL.Query()
+	f := searchForm{Text: strings.TrimSpace(v.Get("q")), Tag: v.Get("tag"), Channel: v.Get("channel"),
+		Unit: v.Get("unit"), From: v.Get("from"), To: v.Get("to"), Urgent: v.Get("urgent") == "1",
+		Overdue: v.Get("overdue") == "1", Supervised: v.Get("supervised") == "1", Page: 1}
+	q := search.Query{Text: f.Text, Tag: f.Tag, Channel: f.Channel, Urgent: f.Urgent, Overdue: f.Overdue,
+		Supervised: f.Supervised}
+	for _, list := range v["state"] {
+		for _, one := range strings.Split(list, ",") {
+			if one == "" {
+				continue
+			}
+			st := ticket.State(one)
+			if !st.Valid() {
+				return f, q, fmt.Errorf("%w: unknown state %q", errBadRequest, one)
+			}
+			f.States = append(f.States, st)
+		}
+	}
+	q.States = f.States
+	loc := s.prof.Location
+	if f.From != "" {
+		day, err := time.ParseInLocation(time.DateOnly, f.From, loc)
+		if err != nil {
+			return f, q, fmt.Errorf("%w: from %q is not a date YYYY-MM-DD", errBadRequest, f.From)
+		}
+		q.From = day
+	}
+	if f.To != "" {
+		day, err := time.ParseInLocation(time.DateOnly, f.To, loc)
+		if err != nil {
+			return f, q, fmt.Errorf("%w: to %q is not a date YYYY-MM-DD", errBadRequest, f.To)
+		}
+		q.To = day.AddDate(0, 0, 1)
+	}
+	if p := v.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 10000 {
+			return f, q, fmt.Errorf("%w: page %q is not a number from 1 to 10000", errBadRequest, p)
+		}
+		f.Page = n
+	}
+	return f, q, nil
+}
+
+// values returns the form as a query string, with page set to page (0 leaves
+// it out).
+func (f searchForm) values(page int) string {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("q", f.Text)
+	set("tag", f.Tag)
+	set("channel", f.Channel)
+	set("unit", f.Unit)
+	set("from", f.From)
+	set("to", f.To)
+	for _, st := range f.States {
+		v.Add("state", string(st))
+	}
+	for k, on := range map[string]bool{"urgent": f.Urgent, "overdue": f.Overdue, "supervised": f.Supervised} {
+		if on {
+			v.Set(k, "1")
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v.Encode()
+}
+
+// searchJSON serves GET /api/search: one page of results with highlighted
+// title and excerpt.
+func (s *Server) searchJSON(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	f, q, err := s.parseSearchForm(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	q.Limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
+	if q.Limit <= 0 {
+		q.Limit = searchPageSize
+	}
+	q.Offset = (f.Page - 1) * q.Limit
+	res, err := s.svc.Search(r.Context(), acct.Actor(), f.Unit, q)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(res.Rows))
+	for _, row := range res.Rows {
+		out = append(out, map[string]any{
+			"id": row.ID, "tracking_code": row.TrackingCode, "channel": row.Channel, "kind": row.Kind,
+			"state": row.State, "state_label": row.State.Label(), "unit_id": row.UnitID, "tag": row.Tag,
+			"received_at": row.ReceivedAt.In(s.prof.Location).Format(time.RFC3339), "score": row.Score,
+			"title_html":   search.Highlight(row.Title, f.Text, 0),
+			"excerpt_html": search.Highlight(excerptSource(row, f.Text), f.Text, excerptChars),
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": res.Total, "page": f.Page})
+}
+
+// Sizes of the search page.
+const (
+	searchPageSize = 20
+	excerptChars   = 80
+)
+
+// excerptSource returns the text an excerpt is cut from: the body, or the
+// reply when only the reply contains the query.
+func excerptSource(row search.Row, query string) string {
+	if query != "" && !strings.Contains(search.Highlight(row.Body, query, 0), "<mark>") &&
+		strings.Contains(search.Highlight(row.Reply, query, 0), "<mark>") {
+		return row.Reply
+	}
+	return row.Body
+}
