@@ -30,6 +30,12 @@ var ErrUnavailable = errors.New("asr: recogniser unavailable")
 // will listen instead.
 const DefaultTimeout = 20 * time.Second
 
+// The sherpa-onnx model families minyi can load.
+const (
+	ModelParaformer = "paraformer"
+	ModelSenseVoice = "sense_voice"
+)
+
 // DefaultModel is the model name sent to an OpenAI-compatible server when
 // MINYI_ASR_MODEL is not set. whisper.cpp's server ignores it.
 const DefaultModel = "whisper-1"
@@ -48,16 +54,26 @@ type Config struct {
 	// ModelDir holds a sherpa-onnx model (MINYI_ASR_MODEL_DIR); it needs a
 	// binary built with the tag "sherpa".
 	ModelDir string
+	// ModelType is "paraformer" or "sense_voice" (MINYI_ASR_MODEL_TYPE);
+	// empty guesses from the folder name, which sherpa-onnx's releases
+	// spell with "sense-voice" for SenseVoice.
+	ModelType string
 	// Threads is the number of CPU threads of sherpa-onnx (MINYI_ASR_THREADS).
 	Threads int
 }
 
 // ConfigFromEnv reads the configuration from MINYI_ASR_URL, MINYI_ASR_MODEL,
 // MINYI_ASR_TIMEOUT (a Go duration such as "20s", or plain seconds),
-// MINYI_ASR_MODEL_DIR and MINYI_ASR_THREADS.
+// MINYI_ASR_MODEL_DIR, MINYI_ASR_MODEL_TYPE and MINYI_ASR_THREADS.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{URL: strings.TrimSpace(getenv("MINYI_ASR_URL")), Model: strings.TrimSpace(getenv("MINYI_ASR_MODEL")),
-		ModelDir: strings.TrimSpace(getenv("MINYI_ASR_MODEL_DIR")), Timeout: DefaultTimeout, Threads: 2}
+		ModelDir: strings.TrimSpace(getenv("MINYI_ASR_MODEL_DIR")), Timeout: DefaultTimeout, Threads: 2,
+		ModelType: strings.TrimSpace(getenv("MINYI_ASR_MODEL_TYPE"))}
+	switch c.ModelType {
+	case "", ModelParaformer, ModelSenseVoice:
+	default:
+		return c, fmt.Errorf("asr: MINYI_ASR_MODEL_TYPE: %q is neither %s nor %s", c.ModelType, ModelParaformer, ModelSenseVoice)
+	}
 	if c.Model == "" {
 		c.Model = DefaultModel
 	}

@@ -10,7 +10,7 @@ import (
 	"minyi/place"
 )
 
-// Doc is one item as the duplicate check sees it.
+// Doc is one item to check or index.
 type Doc struct {
 	ID         int64
 	Text       string    // title and body, masked
@@ -198,15 +198,16 @@ func (x *Index) Check(d Doc) []Match {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	// Unrelated texts share a band now and then; near-duplicates share
-	// several (8 of 32 expected at Jaccard 0.5), so only items that collide
-	// in at least minBandHits bands are scored.
+	// Unrelated texts share a band now and then, while near-duplicates share
+	// several (8 of 32 expected at Jaccard 0.5). Only items that collide in
+	// at least minBandHits bands are scored.
 	hits := make(map[int32]uint8, 1024)
 	for _, k := range e.keys {
 		for _, pos := range x.buckets[k] {
 			hits[pos]++
 		}
 	}
+
 	var out []Match
 	for pos, n := range hits {
 		if n < minBandHits {
@@ -225,6 +226,7 @@ func (x *Index) Check(d Doc) []Match {
 		}
 		return int(a.ID - b.ID)
 	})
+
 	if len(out) > x.opts.MaxMatches {
 		out = out[:x.opts.MaxMatches]
 	}

@@ -22,8 +22,8 @@ type Candidate struct {
 
 // Scores of the sources. A unit proposed by several sources scores
 // 1 − Π(1 − s), so agreement raises it. A unit that no rule for the item's tag
-// can send to scores half, because the tag, not the place, says which kind
-// of unit handles it.
+// can send to scores half, because the tag, not the place, decides which
+// kind of unit handles it.
 const (
 	scoreCode      = 0.6
 	scoreArea      = 0.8
@@ -33,7 +33,7 @@ const (
 	outOfScope     = 0.5
 	DefaultMargin  = 50.0 // metres, when the profile sets no boundary margin
 	disagreeGap    = 0.15 // two units closer than this in score disagree
-	minPlaceToShip = 0.6  // the least score that lets place alone dispatch
+	minPlaceToShip = 0.6  // the minimum score at which place alone dispatches
 )
 
 // geoIndex holds the profile's unit areas and place names.
@@ -71,10 +71,10 @@ func newGeoIndex(p *profile.Profile) *geoIndex {
 }
 
 // Route decides where an item goes. It applies the tag, keyword and code
-// rules, then ranks every candidate unit: the rule's unit, the code's unit,
-// the unit the model's own tag leads to when a keyword overrode it, the
-// units whose area holds the item's point, and the units whose place names
-// the text mentions. The item goes to triage, with the candidates in
+// rules, then ranks every candidate unit. The candidates are the rule's unit,
+// the code's unit, and the unit the model's own tag leads to when a keyword
+// overrode it. Then come the units whose area holds the item's point and the
+// units whose place names the text mentions. The item goes to triage, with the candidates in
 // Decision.Candidates, when the point lies within the boundary margin of
 // another unit's area, when the two best units score within 0.15 of each
 // other, or when the best unit is not the one the rules chose and scores
@@ -90,8 +90,8 @@ func (r *Router) Route(it Item) Decision {
 		d.Candidates = c.ranked()
 		return d
 	}
-	scope := r.scope(d.Tag)
-	c.scope, c.tag = scope, d.Tag
+
+	c.scope, c.tag = r.scope(d.Tag), d.Tag
 	if d.UnitID != "" {
 		c.add(d.UnitID, ruleScore(d), d.Source, fmt.Sprintf("%s sends tag %q here", d.Source, d.Tag))
 	}
@@ -104,6 +104,7 @@ func (r *Router) Route(it Item) Decision {
 				fmt.Sprintf("the model's tag %q (%.2f) leads here by rule %q", it.Tag.Label, it.Tag.Confidence, rule))
 		}
 	}
+
 	var near []string
 	if d.Point != nil {
 		near = r.addAreas(&c, *d.Point)

@@ -63,7 +63,7 @@ func (r *Router) RoutingQuality(ctx context.Context, q store.Querier, from, to t
 		return nil, fmt.Errorf("dispatch: routing quality: %w", err)
 	}
 
-	// The dispatch a return answers is the last dispatch event of the ticket before it.
+	// The dispatch that a return undoes is the last dispatch event of the ticket before it.
 	rows, err = q.QueryContext(ctx, `SELECT COALESCE(e.unit_id, ''), t.tag,
 		COALESCE((SELECT d.details FROM ticket_events d WHERE d.ticket_id = e.ticket_id AND d.action = 'dispatch'
 			AND d.id < e.id ORDER BY d.id DESC LIMIT 1), '{}')

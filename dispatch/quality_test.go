@@ -16,7 +16,7 @@ import (
 	"minyi/workflow"
 )
 
-// noiseTagger tags every text as noise, or as traffic when it says 拥堵.
+// noiseTagger tags every text as noise, or as traffic when it contains 拥堵.
 type noiseTagger struct{}
 
 func (noiseTagger) Predict(_ context.Context, head, text string) (dispatch.Prediction, bool) {

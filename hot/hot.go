@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Item is one message as grouping sees it.
+// Item is one message to group.
 type Item struct {
 	ID      string
 	Title   string
@@ -105,61 +105,18 @@ func Group(items []Item, o Options) []Issue {
 	o.defaults(items)
 	items = slices.Clone(items)
 	slices.SortStableFunc(items, func(a, b Item) int { return a.At.Compare(b.At) })
-	vecs := vectorize(items)
-	keys := make([][]string, len(items))
+	g := &grouping{o: o, vecs: vectorize(items), keys: make([][]string, len(items)), parent: make([]int, len(items)),
+		postings: map[string][]int{}, byPlace: map[string][]int{}}
 	for i, it := range items {
-		keys[i] = placeKeys(it)
+		g.keys[i] = placeKeys(it)
 	}
-	parent := make([]int, len(items))
-	postings := map[string][]int{}
-	byPlace := map[string][]int{}
 	for i := range items {
-		parent[i] = i
-		seen := map[int]bool{}
-		consider := func(j int) {
-			if seen[j] {
-				return
-			}
-			seen[j] = true
-			sim := cosine(vecs[i], vecs[j])
-			need := o.Similar
-			switch {
-			case sharesKey(keys[i], keys[j]):
-				need = o.SamePlace
-			case len(keys[i]) > 0 && len(keys[j]) > 0:
-				need = o.OtherPlace
-			}
-			if sim >= need {
-				union(parent, i, j)
-			}
-		}
-		top := topTerms(vecs[i], candidateTerms)
-		for _, t := range top {
-			if len(postings[t]) <= maxPosting {
-				for _, j := range postings[t] {
-					consider(j)
-				}
-			}
-		}
-		for _, k := range keys[i] {
-			for _, sfx := range suffixKeys(k) {
-				for _, j := range byPlace[sfx] {
-					consider(j)
-				}
-			}
-		}
-		for _, t := range top {
-			postings[t] = append(postings[t], i)
-		}
-		for _, k := range keys[i] {
-			for _, sfx := range suffixKeys(k) {
-				byPlace[sfx] = append(byPlace[sfx], i)
-			}
-		}
+		g.link(i)
 	}
+
 	members := map[int][]int{}
 	for i := range items {
-		r := find(parent, i)
+		r := find(g.parent, i)
 		members[r] = append(members[r], i)
 	}
 	var out []Issue
@@ -167,7 +124,7 @@ func Group(items []Item, o Options) []Issue {
 		if len(m) < o.MinCount {
 			continue
 		}
-		if is := summarize(items, vecs, keys, m, o); is.Citizens >= o.MinCitizens {
+		if is := summarize(items, g.vecs, g.keys, m, o); is.Citizens >= o.MinCitizens {
 			out = append(out, is)
 		}
 	}
@@ -178,6 +135,66 @@ func Group(items []Item, o Options) []Issue {
 		return cmp.Compare(a.IDs[0], b.IDs[0])
 	})
 	return out
+}
+
+// grouping is the state of one Group call: the items' vectors and place
+// keys, the union-find forest, and the indexes of the items linked so far.
+type grouping struct {
+	o        Options
+	vecs     []vector
+	keys     [][]string
+	parent   []int
+	postings map[string][]int // top bigram → earlier items
+	byPlace  map[string][]int // place key and its endings → earlier items
+}
+
+// link joins item i with every earlier item alike enough, then indexes it.
+func (g *grouping) link(i int) {
+	g.parent[i] = i
+	seen := map[int]bool{}
+	top := topTerms(g.vecs[i], candidateTerms)
+	for _, t := range top {
+		if len(g.postings[t]) <= maxPosting {
+			for _, j := range g.postings[t] {
+				g.consider(i, j, seen)
+			}
+		}
+	}
+	for _, k := range g.keys[i] {
+		for _, sfx := range suffixKeys(k) {
+			for _, j := range g.byPlace[sfx] {
+				g.consider(i, j, seen)
+			}
+		}
+	}
+
+	for _, t := range top {
+		g.postings[t] = append(g.postings[t], i)
+	}
+	for _, k := range g.keys[i] {
+		for _, sfx := range suffixKeys(k) {
+			g.byPlace[sfx] = append(g.byPlace[sfx], i)
+		}
+	}
+}
+
+// consider joins items i and j when their cosine reaches the threshold that
+// their places call for.
+func (g *grouping) consider(i, j int, seen map[int]bool) {
+	if seen[j] {
+		return
+	}
+	seen[j] = true
+	need := g.o.Similar
+	switch {
+	case sharesKey(g.keys[i], g.keys[j]):
+		need = g.o.SamePlace
+	case len(g.keys[i]) > 0 && len(g.keys[j]) > 0:
+		need = g.o.OtherPlace
+	}
+	if cosine(g.vecs[i], g.vecs[j]) >= need {
+		union(g.parent, i, j)
+	}
 }
 
 // union joins the groups of i and j under the root of the earlier one.
@@ -235,7 +252,6 @@ func sameKey(x, y string) bool {
 func summarize(items []Item, vecs []vector, keys [][]string, idx []int, o Options) Issue {
 	is := Issue{Count: len(idx), First: items[idx[0]].At, Last: items[idx[0]].At}
 	citizens := map[string]bool{}
-	places := map[string]int{}
 	for _, i := range idx {
 		it := items[i]
 		is.IDs = append(is.IDs, it.ID)
@@ -258,26 +274,50 @@ func summarize(items []Item, vecs []vector, keys [][]string, idx []int, o Option
 			citizens[it.Citizen] = true
 			is.Citizens++
 		}
+	}
+	is.Place = commonPlace(items, keys, idx)
+	typical := byTypicality(vecs, idx)
+	is.Label = items[typical[0]].Title
+	for _, i := range typical[:min(5, len(typical))] {
+		is.Titles = append(is.Titles, items[i].Title)
+	}
+
+	recency := math.Exp(-o.Now.Sub(is.Last).Hours() / 24 / 30)
+	weighted := float64(is.Citizens) + 0.5*float64(is.Count-is.Citizens)
+	is.Score = math.Round((weighted*(1+0.5*recency)+float64(max(is.Growth, 0)))*100) / 100
+	return is
+}
+
+// commonPlace returns the place key the items at idx name most, a place in a
+// title counting three times as much as one in a body, or "" when fewer than
+// about a third of the items name it in the title.
+func commonPlace(items []Item, keys [][]string, idx []int) string {
+	places := map[string]int{}
+	for _, i := range idx {
 		for _, k := range keys[i] {
 			places[k]++
 		}
-		// A place in the title is what the message is about; the body also
-		// names landmarks on the way.
-		for _, k := range placeKeys(Item{Title: it.Title}) {
+		// A place in the title is what the message is about, while a body
+		// also names landmarks on the way.
+		for _, k := range placeKeys(Item{Title: items[i].Title}) {
 			places[k] += 2
 		}
 	}
-	best := 0
+	place, best := "", 0
 	for k, n := range places {
-		if n > best || (n == best && k < is.Place) {
-			is.Place, best = k, n
+		if n > best || (n == best && k < place) {
+			place, best = k, n
 		}
 	}
 	if best < len(idx) {
-		is.Place = "" // fewer than about a third of the items name it in the title
+		return ""
 	}
-	// The most typical item is the one closest to all others.
-	typical := slices.Clone(idx)
+	return place
+}
+
+// byTypicality returns idx ordered by the summed cosine to the other items,
+// the most typical item first.
+func byTypicality(vecs []vector, idx []int) []int {
 	centrality := map[int]float64{}
 	for _, i := range idx {
 		for _, j := range idx {
@@ -286,13 +326,7 @@ func summarize(items []Item, vecs []vector, keys [][]string, idx []int, o Option
 			}
 		}
 	}
-	slices.SortStableFunc(typical, func(a, b int) int { return cmp.Compare(centrality[b], centrality[a]) })
-	is.Label = items[typical[0]].Title
-	for _, i := range typical[:min(5, len(typical))] {
-		is.Titles = append(is.Titles, items[i].Title)
-	}
-	recency := math.Exp(-o.Now.Sub(is.Last).Hours() / 24 / 30)
-	weighted := float64(is.Citizens) + 0.5*float64(is.Count-is.Citizens)
-	is.Score = math.Round((weighted*(1+0.5*recency)+float64(max(is.Growth, 0)))*100) / 100
-	return is
+	out := slices.Clone(idx)
+	slices.SortStableFunc(out, func(a, b int) int { return cmp.Compare(centrality[b], centrality[a]) })
+	return out
 }

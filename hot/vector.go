@@ -11,7 +11,7 @@ import (
 )
 
 // anonymised matches the stand-ins such as A市 and A3区 that replace city and
-// district names in anonymised data; every message has them, so they are
+// district names in anonymised data. Every message has them, so they are
 // dropped before comparing texts and places.
 var anonymised = regexp.MustCompile(`[A-Z][0-9]*[市区县]`)
 

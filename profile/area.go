@@ -25,8 +25,8 @@ func (a *Area) Polygon() (place.Polygon, error) {
 
 // checkAreas checks that every unit's area is a closed GeoJSON Polygon in
 // range and that the boundary margin is not negative.
-// NOTE: self-intersecting rings are not detected; they make Contains answer
-// by the even-odd rule.
+// NOTE: self-intersecting rings are not detected, and Polygon.Contains then
+// decides by the even-odd rule.
 func (p *Profile) checkAreas(c *checker) {
 	for i, u := range p.Units {
 		if u.Area == nil {

@@ -12,7 +12,7 @@ import (
 const (
 	PlaceMissing    = "place_missing"    // the item names a place the reply never mentions
 	ProblemMissing  = "problem_missing"  // the reply shares few words with the problem raised
-	ActionMissing   = "action_missing"   // the reply says nothing about what was done
+	ActionMissing   = "action_missing"   // the reply does not state what was done
 	DeadlineMissing = "deadline_missing" // the reply gives no date or time limit
 	FormReply       = "form_reply"       // without greetings and thanks, little is left
 )
@@ -25,7 +25,7 @@ type Hint struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-// Item is what the reply answers.
+// Item is the citizen's item that the reply is to.
 type Item struct {
 	Title string
 	Body  string
@@ -45,8 +45,8 @@ func Check(it Item, reply string) []Hint {
 	}
 }
 
-// enquiry marks a title that asks for information, which a reply answers
-// without an action or a deadline.
+// enquiry matches a title that requests information. The reply to an enquiry
+// needs no action and no deadline.
 var enquiry = regexp.MustCompile(`咨询|请问|询问|是否|能否|可否|吗[？?]?$|[？?]$`)
 
 func isEnquiry(it Item) bool {
@@ -73,7 +73,7 @@ var genericTails = []string{"小区", "社区", "花园", "交叉口", "路口"}
 
 func checkPlace(it Item, reply string) Hint {
 	h := Hint{Code: PlaceMissing, Message: "答复未提及诉求中的地点"}
-	// The title says where the problem is; a body also names places on the way.
+	// The title names where the problem is, while a body also names places on the way.
 	mentions := place.Extract(anonymised.ReplaceAllString(it.Title+"\n"+it.Place, "，"))
 	if len(mentions) == 0 {
 		mentions = place.Extract(anonymised.ReplaceAllString(it.Body, "，"))
@@ -91,36 +91,38 @@ func checkPlace(it Item, reply string) Hint {
 				names = append(names, s)
 			}
 		}
-		if strings.Contains(reply, m.Name) {
-			h.Message = "答复提及了地点"
-			h.Detail = m.Name
-			return h
-		}
 	}
-	for _, n := range names {
-		if len([]rune(n)) >= 2 && strings.Contains(reply, n) {
-			h.Message, h.Detail = "答复提及了地点", n
-			return h
-		}
-	}
-	// Replies often drop the town before a village (油塘村 for 端桥铺镇油塘村),
-	// so any three characters of a name in a row count.
-	for _, n := range names {
-		rs := []rune(n)
-		for i := 0; i+3 <= len(rs); i++ {
-			if w := string(rs[i : i+3]); strings.Contains(reply, w) {
-				h.Message, h.Detail = "答复提及了地点", w
-				return h
-			}
-		}
+	if quoted := mentioned(reply, names); quoted != "" {
+		h.Message, h.Detail = "答复提及了地点", quoted
+		return h
 	}
 	h.Fired = true
 	h.Detail = mentions[0].Name
 	return h
 }
 
-// filler are words of a title that say how the citizen writes, not what the
-// problem is.
+// mentioned returns the first name that reply contains, else the first
+// three characters in a row of a name that it contains, else "". Replies
+// often drop the town before a village (油塘村 for 端桥铺镇油塘村).
+func mentioned(reply string, names []string) string {
+	for _, n := range names {
+		if len([]rune(n)) >= 2 && strings.Contains(reply, n) {
+			return n
+		}
+	}
+	for _, n := range names {
+		rs := []rune(n)
+		for i := 0; i+3 <= len(rs); i++ {
+			if w := string(rs[i : i+3]); strings.Contains(reply, w) {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// filler are words of a title that belong to how the citizen writes, not to
+// the problem.
 var filler = []string{"关于", "反映", "投诉", "举报", "咨询", "建议", "请求", "希望", "能否", "何时", "为什么",
 	"问题", "情况", "请问", "严重", "领导", "政府", "相关", "部门", "解决", "处理", "一下", "什么", "怎么", "如何",
 	"坚决", "反对", "支持", "要求", "呼吁", "强烈", "再次", "多次", "尽快", "依法"}
@@ -245,7 +247,7 @@ func checkDeadline(it Item, substance string) Hint {
 
 // boilerplate matches phrases that any reply could contain: greetings,
 // acknowledgements, thanks, praise of the citizen's interest and the formula
-// that introduces the answer.
+// that introduces the reply's content.
 var boilerplate = regexp.MustCompile(`(网友|来信人|尊敬的)?[“"「]?[\p{Han}\w]{0,12}[”"」]?[:：]?\s*(您|你)好[!！,，]?|` +
 	`(您|你)?(的|所)?(反映|留言|来信|投诉|咨询)?(的问题|的情况)?(我[\p{Han}]{1,3})?已?(收悉|收到)[。，,！!]?|` +
 	`(我[\p{Han}]{1,3})?(高度)?重视[。，,]?|现(将|就)[\p{Han}“”"]{0,30}(回复|答复|说明)如下[:：]?|` +

@@ -58,6 +58,40 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestDocExamples keeps the examples in docs/tagging.md true. They are
+// paraphrased from real replies, with places renamed.
+func TestDocExamples(t *testing.T) {
+	tests := []struct {
+		name  string
+		item  Item
+		reply string
+		fired []string
+	}{
+		{"referral", Item{Title: "投诉某区景秀花园小区野蛮施工"},
+			"网友：你好，你所反映的问题已转交至住建局调查办复。2019年12月31日",
+			[]string{PlaceMissing, ProblemMissing, ActionMissing, DeadlineMissing, FormReply}},
+		{"no date", Item{Title: "反映某县蝴蝶谷小区无公交车的问题"},
+			"您好！来信收悉。现回复如下：蝴蝶谷小区路段之前有城乡公交4号线支线运营，由于沿线客源不足，运营企业亏损，" +
+				"已申请停线，目前我局正在寻求解决方法，满足该片区居民出行。2018年5月23日",
+			[]string{DeadlineMissing}},
+		{"complete", Item{Title: "对某镇油塘村饮水工程表示质疑"},
+			"你好，你反映我镇油塘村饮水工程的问题，我镇收悉后已安排人员调查，现答复如下：经调查了解，" +
+				"油塘村安全饮水工程于2018年11月开始修建，于2019年9月完工并投入使用，水源水质经检测合格。",
+			nil},
+		{"enquiry", Item{Title: "咨询安装电动车防盗车牌等问题"},
+			"网友您好！公安机关不会随意扣押电动车，除非是盗抢嫌疑车辆。防盗车牌由车主自愿安装，" +
+				"安装后可凭登记表到承保机构办理防盗险，具体条款详见登记表背面。",
+			nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Fired(Check(tc.item, tc.reply)); !slices.Equal(got, tc.fired) {
+				t.Errorf("fired = %q, want %q", got, tc.fired)
+			}
+		})
+	}
+}
+
 func TestPlaceMissingWithoutPlace(t *testing.T) {
 	h := Check(Item{Title: "反映公交车司机开车太猛"}, "经核实，已约谈公交公司，5月1日起加强驾驶员培训。")[0]
 	if h.Fired {

@@ -155,7 +155,9 @@ func Find(ctx context.Context, db store.Querier, q Query) (Result, error) {
 // scores of the terms add up. Each group is checked with MAX of a 0/1 flag
 // rather than COUNT(DISTINCT ...), which PostgreSQL computes by sorting.
 func matchSQL(groups []group) (string, []any) {
-	const score = "tf * 2.2 / (tf + 1.2)"
+	// The cast keeps PostgreSQL from computing in numeric, which is several
+	// times slower than floating point.
+	const score = "CAST(tf AS DOUBLE PRECISION) * 2.2 / (tf + 1.2)"
 	var conds, flags []string
 	var condArgs, flagArgs []any
 	for _, g := range groups {
@@ -237,11 +239,21 @@ func buildFind(q Query, groups []group) (string, []any) {
 			" ORDER BY t.received_at DESC, t.id DESC LIMIT ? OFFSET ?"
 	} else {
 		match, matchArgs := matchSQL(groups)
-		query = "SELECT t.id, m.score, COUNT(*) OVER () FROM (" + match + ") m JOIN tickets t ON t.id = m.ticket_id" +
-			" WHERE 1 = 1" + where + " ORDER BY m.score DESC, t.id DESC LIMIT ? OFFSET ?"
+		query = "SELECT m.ticket_id, m.score, COUNT(*) OVER () FROM (" + match + ") m" + joinTickets(where) +
+			" ORDER BY m.score DESC, m.ticket_id DESC LIMIT ? OFFSET ?"
 		args = append(matchArgs, args...)
 	}
 	return query, append(args, q.Limit, q.Offset)
+}
+
+// joinTickets joins the matches m with their tickets t when where has
+// conditions on them. Without conditions the join is left out, because
+// looking up every matching ticket costs more than the term lookup itself.
+func joinTickets(where string) string {
+	if where == "" {
+		return ""
+	}
+	return " JOIN tickets t ON t.id = m.ticket_id WHERE 1 = 1" + where
 }
 
 func count(ctx context.Context, db store.Querier, q Query, groups []group) (int, error) {
@@ -249,7 +261,7 @@ func count(ctx context.Context, db store.Querier, q Query, groups []group) (int,
 	query := "SELECT COUNT(*) FROM tickets t WHERE 1 = 1" + where
 	if len(groups) > 0 {
 		match, matchArgs := matchSQL(groups)
-		query = "SELECT COUNT(*) FROM (" + match + ") m JOIN tickets t ON t.id = m.ticket_id WHERE 1 = 1" + where
+		query = "SELECT COUNT(*) FROM (" + match + ") m" + joinTickets(where)
 		args = append(matchArgs, args...)
 	}
 	var n int

@@ -121,7 +121,7 @@ func (o AuthOptions) withDefaults() AuthOptions {
 // each of which holds 64 MiB.
 type authState struct {
 	opts    AuthOptions
-	keyOnce sync.Mutex
+	keyMu   sync.Mutex
 	key     []byte
 	hashing chan struct{}
 }
@@ -134,8 +134,8 @@ func (s *Server) now() time.Time { return s.auth.opts.Now() }
 
 // apiKeySecret returns the HMAC key of API keys, loading it on first use.
 func (s *Server) apiKeySecret(ctx context.Context) ([]byte, error) {
-	s.auth.keyOnce.Lock()
-	defer s.auth.keyOnce.Unlock()
+	s.auth.keyMu.Lock()
+	defer s.auth.keyMu.Unlock()
 	if s.auth.key == nil {
 		k, err := org.AuthKey(ctx, s.db)
 		if err != nil {

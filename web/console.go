@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"html/template"
@@ -160,8 +161,16 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, titleKey string
 	return v
 }
 
-// render writes a console page with its security headers.
+// render writes a console page with its security headers. The page is
+// rendered into a buffer first, so a template error becomes a 500 rather
+// than half a page, and a client that went away is not logged as an error.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v *consoleView) {
+	var buf bytes.Buffer
+	if err := consoleTemplates[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		s.log.Error("render console page", "request_id", RequestID(r.Context()), "page", page, "error", err)
+		http.Error(w, "internal error; quote request id "+RequestID(r.Context()), http.StatusInternalServerError)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", consoleCSP)
@@ -170,9 +179,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := consoleTemplates[page].ExecuteTemplate(w, "layout.html", v); err != nil {
-		s.log.Error("render console page", "request_id", RequestID(r.Context()), "page", page, "error", err)
-	}
+	_, _ = w.Write(buf.Bytes())
 }
 
 // consoleError renders err as an error page with the status web's error

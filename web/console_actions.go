@@ -47,7 +47,8 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 	}
 }
 
-// formInput reads the fields of an action form. Each action reads only the
+// formInput reads the fields of an action form.
+// NOTE: a reply carries text only, because the console has no upload of evidence files yet. Each action reads only the
 // fields it needs, and the ticket domain checks that they are complete.
 func (s *Server) formInput(r *http.Request, act ticket.Action) (ticket.Input, error) {
 	if err := r.ParseForm(); err != nil {

@@ -30,10 +30,10 @@ func TestRoutingAPI(t *testing.T) {
 		}
 
 		t.Run("quality by role", func(t *testing.T) {
-			for who, want := range map[string]int{"centre1": 200, "leader": 200, "dongguan": 403, "auditor": 403} {
-				st, body := e.do(t, who, "GET", "/api/routing/quality", nil)
+			for account, want := range map[string]int{"centre1": 200, "leader": 200, "dongguan": 403, "auditor": 403} {
+				st, body := e.do(t, account, "GET", "/api/routing/quality", nil)
 				if st != want {
-					t.Errorf("%s: status %d, want %d: %v", who, st, want, body)
+					t.Errorf("%s: status %d, want %d: %v", account, st, want, body)
 				}
 			}
 		})

@@ -2,13 +2,19 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"minyi/asr"
+	"minyi/ticket"
 	"minyi/workflow"
 )
 
@@ -43,11 +49,13 @@ func (s *Server) voiceRoutes(o VoiceOptions) []Route {
 		{"GET", "/voice/status", PermPublic, v.status},
 		{"GET", "/api/tickets/{id}/voice", PermTicketRead, v.apiRecording},
 		{"POST", "/api/tickets/{id}/transcribe", PermConsoleTriage, v.apiTranscribe},
+		{"GET", "/console/tickets/{id}/voice", PermConsoleTriage, v.transcribePage},
+		{"POST", "/console/tickets/{id}/voice", PermConsoleTriage, v.transcribePost},
 	}
 }
 
-// voiceReply is the JSON answer to an upload. Message is shown to the
-// citizen as it is.
+// voiceReply is the JSON reply to an upload. The page shows Message to the
+// citizen unchanged.
 type voiceReply struct {
 	OK         bool    `json:"ok"`
 	Text       string  `json:"text,omitempty"`
@@ -76,6 +84,7 @@ func (v *voice) upload(w http.ResponseWriter, r *http.Request) {
 		voiceError(w, http.StatusTooManyRequests, "您操作太频繁了，请过几分钟再试。如遇紧急情况，请立即拨打 110。")
 		return
 	}
+
 	r.Body = http.MaxBytesReader(w, r.Body, maxVoiceUpload)
 	if err := r.ParseMultipartForm(maxVoiceUpload); err != nil {
 		var tooBig *http.MaxBytesError
@@ -109,6 +118,7 @@ func (v *voice) upload(w http.ResponseWriter, r *http.Request) {
 		voiceError(w, http.StatusUnprocessableEntity, invalidVoiceMessage(err))
 		return
 	}
+
 	ctx := r.Context()
 	if err := v.s.svc.StageVoice(ctx, key, data, wav.Duration(), false); err != nil {
 		if errors.Is(err, workflow.ErrFormReused) {
@@ -119,7 +129,8 @@ func (v *voice) upload(w http.ResponseWriter, r *http.Request) {
 		voiceError(w, http.StatusInternalServerError, "系统暂时出了问题，录音没有保存。请稍后再试，或者直接打字。")
 		return
 	}
-	reply := voiceReply{OK: true, Seconds: wav.Duration().Seconds(), Message: voiceMsgNoASR}
+
+	reply := voiceReply{OK: true, Seconds: roundSeconds(wav.Duration()), Message: voiceMsgNoASR}
 	if v.opts.Recognizer != nil {
 		text, err := v.opts.Recognizer.Recognize(ctx, data)
 		switch {
@@ -179,6 +190,10 @@ func (v *voice) apiRecording(w http.ResponseWriter, r *http.Request) {
 		purpose = "listen"
 	}
 	wav, err := v.s.svc.VoiceRecording(r.Context(), acct.Actor(), id, purpose)
+	if errors.Is(err, workflow.ErrNoVoice) {
+		w.WriteHeader(http.StatusNoContent) // the ticket exists; it has no recording
+		return
+	}
 	if err != nil {
 		writeError(w, r, v.s.log, err)
 		return
@@ -238,7 +253,7 @@ func (c *citizen) acceptVoiceOnly(ctx context.Context, v *submissionView) {
 	}
 }
 
-// status tells the page whether a recording is kept under a form key, so a
+// status reports to the page whether a recording is kept under a form key, so a
 // form that came back with an error still shows it.
 func (v *voice) status(w http.ResponseWriter, r *http.Request) {
 	citizenHeaders(w.Header())
@@ -257,5 +272,90 @@ func (v *voice) status(w http.ResponseWriter, r *http.Request) {
 		voiceError(w, http.StatusInternalServerError, "")
 		return
 	}
-	writeJSON(w, http.StatusOK, voiceReply{OK: true, Seconds: rec.Duration.Seconds(), Recognised: rec.Recognised})
+	writeJSON(w, http.StatusOK, voiceReply{OK: true, Seconds: roundSeconds(rec.Duration), Recognised: rec.Recognised})
+}
+
+// roundSeconds returns d in seconds to one decimal.
+func roundSeconds(d time.Duration) float64 { return math.Round(d.Seconds()*10) / 10 }
+
+//go:embed templates/voice/transcribe.html
+var transcribeHTML string
+
+// transcribeTemplate is parsed when the package loads, so a broken template
+// stops the program at start.
+var transcribeTemplate = template.Must(template.New("transcribe").Funcs(template.FuncMap{"static": staticURL}).
+	Parse(transcribeHTML))
+
+// transcribeCSP admits the recording as media from minyi itself, which the
+// console's own policy does not.
+const transcribeCSP = "default-src 'none'; style-src 'self'; media-src 'self'; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+type transcribeView struct {
+	T        *ticket.Ticket
+	Voice    workflow.Voice
+	HasVoice bool
+	Seconds  float64
+	Pending  bool
+	CSRF     string
+	MaxChars int
+}
+
+// transcribePage shows the centre a ticket's recording with a player and a
+// text box for its words. Opening it records a read of the ticket.
+func (v *voice) transcribePage(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := v.s.svc.Get(ctx, acct.Actor(), id, "transcribe")
+	if err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	rec, err := v.s.svc.TicketVoice(ctx, id)
+	hasVoice := err == nil
+	if err != nil && !errors.Is(err, workflow.ErrNoVoice) {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	pending, err := v.s.svc.NeedsTranscription(ctx, id)
+	if err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	view := transcribeView{T: d.Ticket, Voice: rec, HasVoice: hasVoice, Seconds: roundSeconds(rec.Duration), Pending: pending,
+		CSRF: CSRFToken(ctx), MaxChars: workflow.MaxBodyChars}
+	var b strings.Builder
+	if err := transcribeTemplate.Execute(&b, view); err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", transcribeCSP)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// transcribePost saves the words a member of the centre typed and returns
+// to the ticket, which is now tagged and, where the router places it,
+// dispatched.
+func (v *voice) transcribePost(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	if _, err := v.s.svc.Transcribe(r.Context(), acct.Actor(), id, r.PostFormValue("text")); err != nil {
+		v.s.consoleError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/tickets/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }

@@ -188,7 +188,7 @@ func TestVoiceUploadChecksContent(t *testing.T) {
 			{"stereo", asr.EncodeWAV(speechLike(2*time.Second, 16000), 16000, 2), 422, "", "格式不对"},
 			{"44.1 kHz", asr.EncodeWAV(speechLike(2*time.Second, 44100), 44100, 1), 422, "", "格式不对"},
 			{"too short", asr.EncodeWAV(speechLike(100*time.Millisecond, 16000), 16000, 1), 422, "", "太短"},
-			{"over 60 s", asr.EncodeWAV(speechLike(62*time.Second, 16000), 16000, 1), 413, "", "60 秒"},
+			{"over 60 s", asr.EncodeWAV(speechLike(62*time.Second, 16000), 16000, 1), 422, "", "60 秒"},
 			{"valid", asr.EncodeWAV(speechLike(2*time.Second, 16000), 16000, 1), 200, "路灯坏了", "核对"},
 		}
 		for _, tc := range cases {
@@ -269,6 +269,61 @@ func TestVoiceOnlyFormAndTranscribeAPI(t *testing.T) {
 		if resp.StatusCode != 401 {
 			t.Fatalf("anonymous recording request: %d, want 401", resp.StatusCode)
 		}
-		_ = url.Values{}
+	})
+}
+
+// The centre opens a voice-only ticket's transcription page, hears the
+// recording through the player's address, and types the words; a handler
+// may not.
+func TestVoiceTranscriptionPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		ctx := context.Background()
+		key := "0123456789abcdef0123456789abcdef"
+		wav := asr.EncodeWAV(speechLike(2*time.Second, 16000), 16000, 1)
+		if err := e.svc.StageVoice(ctx, key, wav, 2*time.Second, false); err != nil {
+			t.Fatal(err)
+		}
+		tk, _, err := e.svc.SubmitVoiceForm(ctx, workflow.Form{Key: key, BodyHash: "h",
+			Submission: workflow.Submission{Channel: "web", Kind: "投诉"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("/console/tickets/%d/voice", tk.ID)
+
+		handler := e.browser(t)
+		handler.signIn("dongguan")
+		if r := handler.get(path); r.status != http.StatusForbidden {
+			t.Fatalf("handler opens the transcription page: %d, want 403", r.status)
+		}
+
+		centre := e.browser(t)
+		csrf := centre.signIn("centre1")
+		page := centre.get(path)
+		if page.status != http.StatusOK || !strings.Contains(page.body, `<audio id="voice-player"`) ||
+			!strings.Contains(page.body, `id="transcript"`) {
+			t.Fatalf("transcription page: %d\n%.1500s", page.status, page.body)
+		}
+		if audio := centre.get(fmt.Sprintf("/api/tickets/%d/voice?purpose=transcribe", tk.ID)); audio.status != 200 ||
+			audio.body != string(wav) {
+			t.Fatalf("player source: %d, %d bytes", audio.status, len(audio.body))
+		}
+		if r := centre.post(path, url.Values{"text": {"楼下饭店夜里噪音很大"}}); r.status != http.StatusForbidden {
+			t.Fatalf("post without CSRF token: %d, want 403", r.status)
+		}
+		r := centre.post(path, url.Values{"csrf_token": {csrf}, "text": {"楼下饭店夜里噪音很大"}})
+		if r.status != http.StatusSeeOther || r.location != fmt.Sprintf("/console/tickets/%d", tk.ID) {
+			t.Fatalf("transcribe: %d %q\n%.800s", r.status, r.location, r.body)
+		}
+		d, err := e.svc.ByTrackingCode(ctx, tk.TrackingCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ticket.Body != "楼下饭店夜里噪音很大" || d.Ticket.Tag != "噪声扰民" {
+			t.Fatalf("after transcription: body %q tag %q", d.Ticket.Body, d.Ticket.Tag)
+		}
+		if page := centre.get(path); !strings.Contains(page.body, `id="transcribed"`) {
+			t.Fatalf("page after transcription offers the form again")
+		}
 	})
 }

@@ -171,7 +171,7 @@ func (s *Service) AcknowledgeUrgent(ctx context.Context, actor ticket.Actor, id 
 
 // LatestEvents returns, for each of ids that has one, the latest event whose
 // action is one of actions. Callers pass ids they obtained from List or Get,
-// which checked the actor's scope; the events carry no personal data beyond
+// which checked the actor's scope. The events carry no personal data beyond
 // the masked reasons.
 func (s *Service) LatestEvents(ctx context.Context, ids []int64, actions ...ticket.Action) (map[int64]ticket.Event, error) {
 	out := map[int64]ticket.Event{}
@@ -215,7 +215,7 @@ func (s *Service) LatestEvents(ctx context.Context, ids []int64, actions ...tick
 	return out, rows.Err()
 }
 
-// UnitLoad counts the open dispatched tickets of one unit for the
+// UnitLoad is the count of one unit's open dispatched tickets on the
 // supervision board.
 type UnitLoad struct {
 	UnitID     string
@@ -283,9 +283,9 @@ type Queue string
 
 // The console queues.
 const (
-	// QueueSupervision holds open tickets that are overdue or supervised.
+	// QueueSupervision contains the open tickets that are overdue or supervised.
 	QueueSupervision Queue = "supervision"
-	// QueueExtension holds tickets whose unit asked for more time.
+	// QueueExtension contains the tickets whose unit asked for more time.
 	QueueExtension Queue = "extension"
 )
 

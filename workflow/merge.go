@@ -16,9 +16,9 @@ import (
 // event rather than moving forward in the loop.
 const ActUnmerge ticket.Action = "unmerge"
 
-// Unmerge undoes a merge: the ticket returns to the state it was merged from
-// (received, triage or dispatched, with its unit and deadlines unchanged),
-// its link to the lead ticket is cleared, the duplicate suggestion goes back
+// Unmerge undoes a merge. The ticket returns to the state it was merged from
+// (received, triage or dispatched, with its unit and deadlines unchanged) and
+// its link to the lead ticket is cleared. The duplicate suggestion goes back
 // to "suggested", and an "unmerge" event records who did it and why. Only
 // centre staff who can read the ticket may unmerge. A ticket that is not
 // merged returns an error matching ticket.ErrTransition.
@@ -112,16 +112,16 @@ func (s *Service) Followers(ctx context.Context, lead int64) ([]*ticket.Ticket, 
 }
 
 // MergeDuplicate merges ticket id into lead as centre staff and marks the
-// duplicate suggestion between them merged, in one transaction with the
-// merge; it is the one-click merge of a suggestion.
+// duplicate suggestion between them merged. It is the one-click merge of a
+// suggestion.
 func (s *Service) MergeDuplicate(ctx context.Context, actor ticket.Actor, id, lead int64) (*ticket.Ticket, error) {
 	t, err := s.Act(ctx, Command{TicketID: id, Actor: actor, Action: ticket.ActMerge, Input: ticket.Input{Into: lead}})
 	if err != nil {
 		return nil, err
 	}
-	// NOTE: the status update runs after Act's transaction; a crash between
-	// the two leaves the suggestion "suggested" on a merged ticket, which the
-	// console shows as merged because the ticket's state says so.
+	// NOTE: the status update runs after Act's transaction. A crash between
+	// the two leaves the suggestion "suggested" on a merged ticket, and only
+	// the ticket's state then shows the merge.
 	_, err = s.db.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'merged', updated_at = ?
 		WHERE ticket_id = ? AND duplicate_of = ?`, s.opts.Now().UnixMilli(), id, lead)
 	if err != nil {

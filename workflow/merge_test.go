@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"minyi/dedup"
 	"minyi/store"
 	"minyi/store/storetest"
 	"minyi/ticket"
@@ -91,5 +92,38 @@ func TestMergeAndUnmerge(t *testing.T) {
 		}
 		// The restored ticket moves on in the loop as before.
 		e.act(t, dup.ID, handler, ticket.ActAccept, ticket.Input{})
+	})
+}
+
+func TestCheckDuplicates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		idx := dedup.NewIndex(dedup.Options{})
+		body := "锦绣花园小区门口每天晚上都有人占道摆摊，烧烤油烟很大，垃圾满地，居民出入很不方便，希望派人管一管。"
+		var tickets []*ticket.Ticket
+		for _, b := range []string{body, "滨江派出所办理户口迁移要跑三次，窗口人员态度冷淡，希望简化手续。", string([]rune(body)[:36])} {
+			tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Title: "反映问题", Body: b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tickets = append(tickets, tk)
+			if _, err := idx.CheckTicket(ctx, e.svc, tk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sg, err := e.svc.Suggestions(ctx, tickets[2].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sg) != 1 || sg[0].DuplicateOf != tickets[0].ID || sg[0].Status != "suggested" || len(sg[0].Reasons) == 0 {
+			t.Fatalf("suggestions = %+v, want one of ticket %d", sg, tickets[0].ID)
+		}
+		if sg, _ := e.svc.Suggestions(ctx, tickets[1].ID); len(sg) != 0 {
+			t.Errorf("unrelated ticket has suggestions %+v", sg)
+		}
+		if idx.Len() != 3 {
+			t.Errorf("index holds %d tickets, want 3", idx.Len())
+		}
 	})
 }

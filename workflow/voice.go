@@ -38,6 +38,10 @@ type VoiceSealer interface {
 	ReownBlob(from, to privacy.BlobOwner, b privacy.SealedBlob) (privacy.SealedBlob, error)
 }
 
+// ErrNoVoice is returned for a ticket that has no recording. It matches
+// ErrNotFound too.
+var ErrNoVoice = fmt.Errorf("no voice recording: %w", ErrNotFound)
+
 // Voice describes a stored recording, without its sound.
 type Voice struct {
 	TicketID   int64 // zero while staged
@@ -64,7 +68,7 @@ func ticketOwner(id int64) privacy.BlobOwner {
 
 // StageVoice keeps a validated recording, encrypted, under a form key before
 // the form is sent, replacing an earlier one of the same form. recognised
-// says whether a recogniser turned it into text. A form already sent returns
+// records whether a recogniser turned it into text. A form already sent returns
 // ErrFormReused.
 func (s *Service) StageVoice(ctx context.Context, formKey string, wav []byte, d time.Duration, recognised bool) error {
 	if formKey == "" || len(wav) == 0 {
@@ -129,12 +133,12 @@ func (s *Service) FormVoice(ctx context.Context, formKey string) (Voice, error) 
 	return v, nil
 }
 
-// TicketVoice returns the recording of a ticket, or ErrNotFound. It reads no
+// TicketVoice returns the recording of a ticket, or ErrNoVoice. It reads no
 // sound and records nothing.
 func (s *Service) TicketVoice(ctx context.Context, ticketID int64) (Voice, error) {
 	v, err := scanVoice(s.db.QueryRowContext(ctx, `SELECT `+voiceColumns+` FROM voice_recordings WHERE ticket_id = ?`, ticketID))
 	if isNoRows(err) {
-		return v, fmt.Errorf("voice of ticket %d: %w", ticketID, ErrNotFound)
+		return v, fmt.Errorf("ticket %d: %w", ticketID, ErrNoVoice)
 	}
 	if err != nil {
 		return v, fmt.Errorf("workflow: voice of ticket %d: %w", ticketID, err)
@@ -158,8 +162,8 @@ func (s *Service) NeedsTranscription(ctx context.Context, ticketID int64) (bool,
 
 // VoiceRecording decrypts the recording of a ticket for a member of staff
 // who may read the ticket, and records the read with its purpose in the
-// audit log. A ticket outside the actor's units, or one without a
-// recording, returns ErrNotFound.
+// audit log. A ticket outside the actor's units returns ErrNotFound, and one
+// without a recording ErrNoVoice.
 func (s *Service) VoiceRecording(ctx context.Context, actor ticket.Actor, ticketID int64, purpose string) ([]byte, error) {
 	vs, err := s.voiceSealer()
 	if err != nil {
@@ -178,7 +182,7 @@ func (s *Service) VoiceRecording(ctx context.Context, actor ticket.Actor, ticket
 		err = tx.QueryRowContext(ctx, `SELECT key_id, ciphertext FROM voice_recordings WHERE ticket_id = ?`, ticketID).
 			Scan(&b.KeyID, &b.Ciphertext)
 		if isNoRows(err) {
-			return fmt.Errorf("voice of ticket %d: %w", ticketID, ErrNotFound)
+			return fmt.Errorf("ticket %d: %w", ticketID, ErrNoVoice)
 		}
 		if err != nil {
 			return fmt.Errorf("workflow: voice of ticket %d: %w", ticketID, err)
@@ -303,6 +307,7 @@ func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (
 			out = t
 			return err
 		}
+
 		t := &ticket.Ticket{Channel: sub.Channel, ExternalID: sub.ExternalID, Kind: sub.Kind, Title: VoiceTitle,
 			Place: s.opts.Protector.Mask(sub.Place), CodeID: sub.CodeID, OfficerID: sub.OfficerID,
 			CitizenKey: s.opts.Protector.BlindIndex(sub.Phone), State: ticket.Received, Priority: "normal", ReceivedAt: at}
@@ -321,6 +326,7 @@ func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (
 		} else if _, err := tx.ExecContext(ctx, `UPDATE tickets SET needs_transcription = 1 WHERE id = ?`, t.ID); err != nil {
 			return fmt.Errorf("workflow: mark ticket %d: %w", t.ID, err)
 		}
+
 		if err := insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: "system",
 			ActorRole: ticket.RoleSystem, Action: ticket.ActCreate, To: ticket.Received,
 			Details: map[string]string{"channel": t.Channel, "voice": "1"}}); err != nil {
@@ -334,6 +340,7 @@ func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (
 				return fmt.Errorf("workflow: seal %s of ticket %d: %w", field, t.ID, err)
 			}
 		}
+
 		if err := s.apply(ctx, tx, t, ticket.System, ticket.ActTriage,
 			ticket.Input{Reason: NeedsTranscriptionReason}, at); err != nil {
 			return err
@@ -444,6 +451,7 @@ func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.
 			}
 		}
 	}
+
 	item := dispatch.Item{Text: text, Kind: t.Kind, OfficerID: t.OfficerID}
 	if t.CodeID != "" {
 		var unit sql.NullString
@@ -464,6 +472,7 @@ func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.
 			}
 		}
 	}
+
 	d := s.router.Route(item)
 	if t.State == ticket.Triage && !d.Triage {
 		return s.applyDecision(ctx, tx, t, d, at)

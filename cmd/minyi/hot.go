@@ -29,6 +29,7 @@ func runHot(ctx context.Context, a *app, args []string) error {
 	if fs.NArg() > 0 || *top < 1 || *days < 1 {
 		return usageError{"usage: minyi hot [--json] [--in FILE] [--top N] [--days N]"}
 	}
+
 	p, err := a.Profile()
 	if err != nil {
 		return err
@@ -42,6 +43,7 @@ func runHot(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+
 	issues := hot.Group(items, hot.Options{})
 	if len(issues) > *top {
 		issues = issues[:*top]

@@ -58,6 +58,7 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	srv := web.New(web.Options{
 		Service: svc, DB: db, Profile: p, Logger: a.log,
 		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
+		Voice:   a.voiceOptions(),
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
 			return kpi.Compute(ctx, db, kpiFilter(p, from, to, unitID))
 		},
