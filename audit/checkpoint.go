@@ -389,8 +389,8 @@ func NewCheckpointer(l *Log, db *store.DB, opts CheckpointerOptions) *Checkpoint
 }
 
 // Run signs checkpoints until ctx ends or Close is called. Failures are
-// logged and retried at the next poll, because a missing checkpoint must not
-// stop the service; Run returns nil.
+// logged and retried after the poll interval, because a missing checkpoint
+// must not stop the service; Run returns nil.
 func (c *Checkpointer) Run(ctx context.Context) error {
 	close(c.run)
 	defer close(c.done)
@@ -399,6 +399,9 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 		signedSize = last.Size
 	}
 	signedAt := time.Now()
+	// After a failure the next attempt waits for the poll interval, so that a
+	// log that cannot be signed does not log an error at every append.
+	var retryAt time.Time
 	ticker := time.NewTicker(c.opts.Poll)
 	defer ticker.Stop()
 	for {
@@ -416,12 +419,13 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 			continue
 		}
 		due := size-signedSize >= c.opts.Every || (size > signedSize && time.Since(signedAt) >= c.opts.Interval)
-		if !due {
+		if !due || time.Now().Before(retryAt) {
 			continue
 		}
 		cp, err := c.log.Checkpoint(ctx, c.db)
 		if err != nil {
 			c.log.log.Error("audit checkpoint failed", "tree_size", size, "error", err)
+			retryAt = time.Now().Add(c.opts.Poll)
 			continue
 		}
 		signedSize, signedAt = cp.Size, time.Now()
@@ -444,3 +448,38 @@ func (c *Checkpointer) Close() error {
 	}
 	return nil
 }
+
+// Status is the state of the log for an operator or auditor: the number of
+// records and the newest signed checkpoint.
+type Status struct {
+	TreeSize int64
+	// Signed is the newest checkpoint in the checkpoint file, nil if none is
+	// signed yet.
+	Signed *Checkpoint
+	// CheckpointPath is the file the checkpoints are appended to.
+	CheckpointPath string
+	// VerifierKey is the key that checks the signatures, in the form
+	// "minyi audit pubkey" prints.
+	VerifierKey string
+}
+
+// Status returns the tree size in db and the newest checkpoint in the
+// checkpoint file, whose signature it checks. It does not check that the
+// tree extends the checkpoint; Checkpoint does that.
+func (l *Log) Status(ctx context.Context, db store.Querier) (Status, error) {
+	if l.key == nil {
+		return Status{}, errors.New("audit: status: no signing key configured")
+	}
+	last, err := l.lastFileCheckpoint()
+	if err != nil {
+		return Status{}, err
+	}
+	size, err := treeSize(ctx, db)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{TreeSize: size, Signed: last, CheckpointPath: l.checkpointPath, VerifierKey: l.key.VerifierKey}, nil
+}
+
+// CheckpointPath returns the file the checkpoints are appended to.
+func (l *Log) CheckpointPath() string { return l.checkpointPath }

@@ -240,3 +240,9 @@ func treeSize(ctx context.Context, q store.Querier) (int64, error) {
 	}
 	return size, nil
 }
+
+// TreeSize returns the number of records in the log in q, purged ones
+// included.
+func TreeSize(ctx context.Context, q store.Querier) (int64, error) {
+	return treeSize(ctx, q)
+}

@@ -31,6 +31,12 @@ const (
 // Query returns the records that match f, newest first. Purged records are
 // not returned.
 func (l *Log) Query(ctx context.Context, q store.Querier, f Filter) ([]Record, error) {
+	return Query(ctx, q, f)
+}
+
+// Query returns the records in q that match f, newest first. It needs no
+// signing key. Purged records are not returned.
+func Query(ctx context.Context, q store.Querier, f Filter) ([]Record, error) {
 	var where []string
 	var args []any
 	if f.TicketID != 0 {

@@ -20,11 +20,17 @@ var ErrNoModel = errors.New("classify: no active model")
 // it runs in that one. Two concurrent Saves of one head cannot both succeed,
 // because (head, version) is unique.
 func Save(ctx context.Context, q store.Querier, head string, m *Model, metrics Report) (int, error) {
+	return saveVersion(ctx, q, head, m, metrics, true)
+}
+
+// saveVersion stores m as a new version of head and, when activate is true,
+// makes it the head's only active version.
+func saveVersion(ctx context.Context, q store.Querier, head string, m *Model, metrics Report, activate bool) (int, error) {
 	if db, ok := q.(*store.DB); ok {
 		var version int
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			version, err = Save(ctx, tx, head, m, metrics)
+			version, err = saveVersion(ctx, tx, head, m, metrics, activate)
 			return err
 		})
 		return version, err
@@ -42,12 +48,14 @@ func Save(ctx context.Context, q store.Querier, head string, m *Model, metrics R
 	if err != nil {
 		return 0, fmt.Errorf("classify: save %s: %w", head, err)
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE models SET active = 0 WHERE head = ? AND active <> 0`, head); err != nil {
-		return 0, fmt.Errorf("classify: save %s: deactivate: %w", head, err)
+	if activate {
+		if _, err := q.ExecContext(ctx, `UPDATE models SET active = 0 WHERE head = ? AND active <> 0`, head); err != nil {
+			return 0, fmt.Errorf("classify: save %s: deactivate: %w", head, err)
+		}
 	}
 	_, err = q.ExecContext(ctx,
-		`INSERT INTO models (head, version, method, created_at, active, metrics, data) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-		head, last+1, m.Method, store.Millis(time.Now()), string(report), data)
+		`INSERT INTO models (head, version, method, created_at, active, metrics, data) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		head, last+1, m.Method, store.Millis(time.Now()), store.Bool(activate), string(report), data)
 	if err != nil {
 		return 0, fmt.Errorf("classify: save %s v%d: %w", head, last+1, err)
 	}

@@ -74,13 +74,16 @@ func newGeoIndex(p *profile.Profile) *geoIndex {
 // rules, then ranks every candidate unit. The candidates are the rule's unit,
 // the code's unit, and the unit the model's own tag leads to when a keyword
 // overrode it. Then come the units whose area holds the item's point and the
-// units whose place names the text mentions. The item goes to triage, with the candidates in
-// Decision.Candidates, when the point lies within the boundary margin of
-// another unit's area, when the two best units score within 0.15 of each
-// other, or when the best unit is not the one the rules chose and scores
-// higher. A tag that no rule places is dispatched by place when one unit
-// clearly leads. Complaints about an officer's conduct go to the discipline
-// unit whatever the place.
+// units whose place names the text mentions.
+//
+// The item goes to triage, with the candidates in Decision.Candidates, in
+// three cases. The point lies within the boundary margin of another unit's
+// area. The two best units score within 0.15 of each other. The best unit is
+// not the one the rules chose and scores higher. An item that came through
+// no code is placed by its point or place names when they lead to exactly
+// one unit that a code rule for its tag accepts (see standIn). A tag that no
+// rule places is dispatched by place when one unit clearly leads. Complaints
+// about an officer's conduct go to the discipline unit whatever the place.
 func (r *Router) Route(it Item) Decision {
 	d := r.routeByTag(it)
 	c := candidateSet{r: r}
@@ -91,8 +94,26 @@ func (r *Router) Route(it Item) Decision {
 		return d
 	}
 
+	matches := r.geo.gaz.Match(it.Text+"\n"+it.Place, d.Places)
+	evidence := ""
+	if it.CodeUnit == "" && (placeable(d) || strings.HasPrefix(d.Source, "rule:")) {
+		if unit, ev := r.standIn(d.Tag, d.Point, matches); unit != "" {
+			alt := it
+			alt.CodeUnit = unit
+			if d2 := r.routeByTag(alt); d2.UnitID == unit {
+				r.locate(alt, &d2)
+				d2.step("the %s points at %s, which stands in for the code of a rule", ev, r.unitName(unit))
+				d, evidence = d2, ev
+			}
+		}
+	}
+
 	c.scope, c.tag = r.scope(d.Tag), d.Tag
-	if d.UnitID != "" {
+	switch {
+	case evidence != "":
+		c.add(d.UnitID, ruleScore(d), d.Source,
+			fmt.Sprintf("%s sends tag %q to the unit of the item's %s", d.Source, d.Tag, evidence))
+	case d.UnitID != "":
 		c.add(d.UnitID, ruleScore(d), d.Source, fmt.Sprintf("%s sends tag %q here", d.Source, d.Tag))
 	}
 	if it.CodeUnit != "" {
@@ -109,14 +130,60 @@ func (r *Router) Route(it Item) Decision {
 	if d.Point != nil {
 		near = r.addAreas(&c, *d.Point)
 	}
-	for _, m := range r.geo.gaz.Match(it.Text+"\n"+it.Place, d.Places) {
+	for _, m := range matches {
 		c.addScoped(m.UnitID, scorePlace, "place", fmt.Sprintf("the item names %s, a place of this unit", m.Quoted))
 	}
 	d.Candidates = c.ranked()
 	for _, cand := range d.Candidates {
 		d.step("candidate %s (%s) score %.2f: %s", cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "; "))
 	}
-	return r.decide(d, near)
+	d = r.decide(d, near)
+	if evidence != "" && d.UnitID != "" {
+		d.Source = evidence // the place decided, through the rule named in the candidates
+	}
+	return d
+}
+
+// standIn returns the one unit that the item's point or place names point at
+// and that a code rule for tag accepts, with the evidence ("area" or
+// "place"). Such a unit stands in for the code the item did not come
+// through: 东关大街 in a traffic item leads to the brigade that lists it, as
+// the brigade's own code would. It returns "" when no unit or several do.
+func (r *Router) standIn(tag string, pt *place.Point, matches []place.Match) (unit, evidence string) {
+	found := map[string]string{}
+	if pt != nil {
+		for _, a := range r.geo.areas {
+			if a.poly.Contains(*pt) && r.codeRuleAccepts(tag, a.unit) {
+				found[a.unit] = "area"
+			}
+		}
+	}
+	for _, m := range matches {
+		if _, ok := found[m.UnitID]; !ok && r.codeRuleAccepts(tag, m.UnitID) {
+			found[m.UnitID] = "place"
+		}
+	}
+	if len(found) != 1 {
+		return "", ""
+	}
+	for u, ev := range found {
+		unit, evidence = u, ev
+	}
+	return unit, evidence
+}
+
+// codeRuleAccepts reports whether a tag rule for tag that uses the code's
+// unit would accept a code of unit. Rules that accept a code of any unit,
+// such as praise for whoever was scanned, are about the code, not the place,
+// so they do not count.
+func (r *Router) codeRuleAccepts(tag, unit string) bool {
+	for _, rule := range r.rules {
+		if rule.Tag == tag && len(rule.Keywords) == 0 && rule.UseCodeUnit && len(rule.CodeWithin) > 0 &&
+			r.codeWithin(rule, unit) {
+			return true
+		}
+	}
+	return false
 }
 
 // decide turns the ranked candidates into dispatch or triage.

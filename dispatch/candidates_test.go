@@ -107,8 +107,9 @@ func TestRouteCandidates(t *testing.T) {
 		wantUnit   string
 		wantTriage string
 		wantFirst  string // the best candidate
+		wantSource string // "" skips the check
 	}{
-		{name: "place name places a station tag", wantUnit: "ps-nanmen", wantFirst: "ps-nanmen",
+		{name: "place name places a station tag", wantUnit: "ps-nanmen", wantFirst: "ps-nanmen", wantSource: "place",
 			item: Item{Text: "锦绣花园楼下每晚广场舞音响太吵", Tag: model("噪声扰民", 0.8), HasTag: true}},
 		{name: "code and point disagree", wantTriage: "candidates disagree", wantFirst: "ps-dongguan",
 			item: Item{Text: "楼下噪音", CodeUnit: "ps-dongguan", Lat: inNanmen.Lat, Lon: inNanmen.Lon,
@@ -123,6 +124,10 @@ func TestRouteCandidates(t *testing.T) {
 				HasTag: true}},
 		{name: "model candidate when a keyword overrides", wantTriage: "", wantUnit: "traffic", wantFirst: "traffic",
 			item: Item{Text: "这个路口绿灯太短了", Tag: model("噪声扰民", 0.9), CodeUnit: "ps-nanmen", HasTag: true}},
+		{name: "place stands in for a brigade's code", wantUnit: "tb-qinghe", wantFirst: "tb-qinghe", wantSource: "place",
+			item: Item{Text: "东关大街早高峰拥堵严重", Tag: model("交通拥堵", 0.9), HasTag: true}},
+		{name: "praise is not placed by place", wantUnit: "centre", wantFirst: "centre",
+			item: Item{Text: "感谢锦绣花园小区的民警", Tag: model("表扬", 0.9), HasTag: true}},
 		{name: "invalid point is ignored", wantUnit: "traffic", wantFirst: "traffic",
 			item: Item{Text: "路口拥堵", Lat: 95, Lon: 112, Tag: model("交通拥堵", 0.9), HasTag: true}},
 	}
@@ -139,6 +144,9 @@ func TestRouteCandidates(t *testing.T) {
 			}
 			if len(d.Candidates) == 0 || d.Candidates[0].UnitID != tc.wantFirst {
 				t.Errorf("candidates = %q, want %q first", candidateIDs(d.Candidates), tc.wantFirst)
+			}
+			if tc.wantSource != "" && d.Source != tc.wantSource {
+				t.Errorf("source = %q, want %q", d.Source, tc.wantSource)
 			}
 		})
 	}

@@ -13,7 +13,14 @@ import (
 type Prediction struct {
 	Label      string
 	Confidence float64
-	Source     string // e.g. "model:tag:v3"
+	Source     string    // e.g. "model:tag:v3"
+	Explain    []Feature // the text features that weighed most for Label, strongest first
+}
+
+// Feature is a piece of text and how much it weighed for a prediction.
+type Feature struct {
+	Text   string  `json:"text"`
+	Weight float64 `json:"weight"`
 }
 
 // Item is what the router needs to know about an item.

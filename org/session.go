@@ -40,7 +40,8 @@ func sha256Hex(s string) string {
 }
 
 // CreateSession starts a session for the account and returns its cookie value.
-func CreateSession(ctx context.Context, db *store.DB, accountID int64, method string, now time.Time) (string, error) {
+// q may be a transaction, so that the sign-in's audit record commits with it.
+func CreateSession(ctx context.Context, q store.Querier, accountID int64, method string, now time.Time) (string, error) {
 	id, err := randomToken(32)
 	if err != nil {
 		return "", err
@@ -49,7 +50,7 @@ func CreateSession(ctx context.Context, db *store.DB, accountID int64, method st
 	if err != nil {
 		return "", err
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO auth_sessions (id_hash, account_id, csrf, method, created_at, last_seen_at)
+	_, err = q.ExecContext(ctx, `INSERT INTO auth_sessions (id_hash, account_id, csrf, method, created_at, last_seen_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, sha256Hex(id), accountID, csrf, method, now.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return "", fmt.Errorf("org: create session: %w", err)
@@ -92,9 +93,10 @@ func TouchSession(ctx context.Context, db *store.DB, id string, now time.Time) e
 	return nil
 }
 
-// DeleteSession ends the session of cookie value id on the server.
-func DeleteSession(ctx context.Context, db *store.DB, id string) error {
-	if _, err := db.ExecContext(ctx, `DELETE FROM auth_sessions WHERE id_hash = ?`, sha256Hex(id)); err != nil {
+// DeleteSession ends the session of cookie value id on the server. q may be
+// a transaction, so that the sign-out's audit record commits with it.
+func DeleteSession(ctx context.Context, q store.Querier, id string) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM auth_sessions WHERE id_hash = ?`, sha256Hex(id)); err != nil {
 		return fmt.Errorf("org: delete session: %w", err)
 	}
 	return nil

@@ -84,11 +84,12 @@ func CheckThrottle(ctx context.Context, q store.Querier, p Throttle, key string,
 }
 
 // RecordFailure counts a failed attempt under key at now. The increment is
-// one statement, so concurrent processes do not lose failures.
-func RecordFailure(ctx context.Context, db *store.DB, p Throttle, key string, now time.Time) error {
+// one statement, so concurrent processes do not lose failures. q may be a
+// transaction, so that the failure's audit record commits with it.
+func RecordFailure(ctx context.Context, q store.Querier, p Throttle, key string, now time.Time) error {
 	ms, windowStart := now.UnixMilli(), now.Add(-p.Window).UnixMilli()
 	var failures int
-	err := db.QueryRowContext(ctx, `INSERT INTO auth_failures (key, failures, last_at, locked_until) VALUES (?, 1, ?, 0)
+	err := q.QueryRowContext(ctx, `INSERT INTO auth_failures (key, failures, last_at, locked_until) VALUES (?, 1, ?, 0)
 		ON CONFLICT (key) DO UPDATE SET
 			failures = CASE WHEN auth_failures.last_at < ? AND auth_failures.locked_until < ? THEN 1
 				ELSE auth_failures.failures + 1 END,
@@ -98,7 +99,7 @@ func RecordFailure(ctx context.Context, db *store.DB, p Throttle, key string, no
 		return fmt.Errorf("org: record failure: %w", err)
 	}
 	if failures >= p.LockAfter {
-		_, err = db.ExecContext(ctx, `UPDATE auth_failures SET locked_until = ?, failures = 0 WHERE key = ?`,
+		_, err = q.ExecContext(ctx, `UPDATE auth_failures SET locked_until = ?, failures = 0 WHERE key = ?`,
 			now.Add(p.LockFor).UnixMilli(), key)
 		if err != nil {
 			return fmt.Errorf("org: lock %s: %w", key, err)

@@ -3,5 +3,5 @@
 // shops, stations and bus stops. It matches them against the place names of
 // a deployment's units and tests points against unit areas (GeoJSON polygons
 // in WGS-84). It converts the GCJ-02 and BD-09 coordinates of Chinese web
-// maps to WGS-84 and records the system a point came in.
+// maps to WGS-84; dispatch.Decision records the system a point came in.
 package place

@@ -217,6 +217,10 @@ func joinIntersections(rs []rune, ms []Mention) []Mention {
 			out = append(out, Mention{Kind: Intersection, Name: string(rs[m.Start:end]),
 				Roads: []string{m.Name, next.Name}, Start: m.Start, End: end})
 			i++
+			// A corner word may have been read as the start of the next name.
+			for i+1 < len(ms) && ms[i+1].Start < end {
+				i++
+			}
 			continue
 		}
 		out = append(out, m)

@@ -43,11 +43,12 @@ func (v *Vault) SealBlob(o BlobOwner, data []byte) (SealedBlob, error) {
 	if err != nil {
 		return SealedBlob{}, err
 	}
-	ct, err := v.cipher.Seal(v.primary, data, ad)
+	k := v.keys.Load()
+	ct, err := k.cipher.Seal(k.primary, data, ad)
 	if err != nil {
 		return SealedBlob{}, fmt.Errorf("privacy: blob: seal %s: %w", o.Kind, err)
 	}
-	return SealedBlob{KeyID: v.primary, Ciphertext: ct}, nil
+	return SealedBlob{KeyID: k.primary, Ciphertext: ct}, nil
 }
 
 // OpenBlob decrypts a blob sealed for o. It returns an error matching
@@ -60,7 +61,7 @@ func (v *Vault) OpenBlob(o BlobOwner, b SealedBlob) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := v.cipher.Open(b.KeyID, b.Ciphertext, ad)
+	plain, err := v.keys.Load().cipher.Open(b.KeyID, b.Ciphertext, ad)
 	if err != nil {
 		return nil, fmt.Errorf("privacy: blob: open %s with key %s: %w", o.Kind, b.KeyID, err)
 	}
@@ -70,8 +71,8 @@ func (v *Vault) OpenBlob(o BlobOwner, b SealedBlob) ([]byte, error) {
 // ReownBlob moves a blob to a new owner: it opens it as from's and seals it
 // again as to's, as when a staged recording joins the ticket its form
 // created.
-// NOTE: Vault.Rotate re-encrypts the vault table only; blobs stay under the
-// key they were sealed with until they are re-owned or a rotation covers them.
+// Vault.Rotate re-encrypts the vault table only; Vault.RotateProgress covers
+// the voice recordings too.
 func (v *Vault) ReownBlob(from, to BlobOwner, b SealedBlob) (SealedBlob, error) {
 	plain, err := v.OpenBlob(from, b)
 	if err != nil {
@@ -81,10 +82,14 @@ func (v *Vault) ReownBlob(from, to BlobOwner, b SealedBlob) (SealedBlob, error) 
 }
 
 // SealBlob seals a blob with the protector's vault.
-func (p *Protector) SealBlob(o BlobOwner, data []byte) (SealedBlob, error) { return p.vault.SealBlob(o, data) }
+func (p *Protector) SealBlob(o BlobOwner, data []byte) (SealedBlob, error) {
+	return p.vault.SealBlob(o, data)
+}
 
 // OpenBlob opens a blob with the protector's vault.
-func (p *Protector) OpenBlob(o BlobOwner, b SealedBlob) ([]byte, error) { return p.vault.OpenBlob(o, b) }
+func (p *Protector) OpenBlob(o BlobOwner, b SealedBlob) ([]byte, error) {
+	return p.vault.OpenBlob(o, b)
+}
 
 // ReownBlob moves a blob to a new owner with the protector's vault.
 func (p *Protector) ReownBlob(from, to BlobOwner, b SealedBlob) (SealedBlob, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"minyi/store"
@@ -26,10 +27,17 @@ const (
 var vaultFields = map[string]bool{FieldPhone: true, FieldName: true, FieldIDNumber: true, FieldAddress: true}
 
 // Vault stores personal data encrypted, one value per ticket and field.
+// Its keys can be replaced while it is in use (SetKeys), so a running
+// process picks up a rotated key file without a restart.
 type Vault struct {
+	keys atomic.Pointer[vaultKeys]
+	now  func() time.Time
+}
+
+// vaultKeys is the cipher and the primary key id, swapped as one.
+type vaultKeys struct {
 	cipher  Cipher
 	primary string
-	now     func() time.Time
 }
 
 // NewVault returns a vault that encrypts with AES-256-GCM under keys, writing
@@ -45,11 +53,26 @@ func NewVault(keys *Keys) (*Vault, error) {
 // NewVaultCipher returns a vault over another Cipher, such as an SM4
 // implementation, writing with the key primaryKeyID.
 func NewVaultCipher(c Cipher, primaryKeyID string) *Vault {
-	return &Vault{cipher: c, primary: primaryKeyID, now: time.Now}
+	v := &Vault{now: time.Now}
+	v.keys.Store(&vaultKeys{cipher: c, primary: primaryKeyID})
+	return v
+}
+
+// SetKeys replaces the vault's keys, as when a running process loads a key
+// file that a rotation changed. Values sealed under a key missing from keys
+// no longer decrypt, so a rotation only ever adds keys until every row has
+// moved.
+func (v *Vault) SetKeys(keys *Keys) error {
+	c, err := NewAESGCM(keys)
+	if err != nil {
+		return err
+	}
+	v.keys.Store(&vaultKeys{cipher: c, primary: keys.Primary})
+	return nil
 }
 
 // PrimaryKeyID returns the id of the key new values are sealed with.
-func (v *Vault) PrimaryKeyID() string { return v.primary }
+func (v *Vault) PrimaryKeyID() string { return v.keys.Load().primary }
 
 // associatedData binds a ciphertext to its row and field.
 func associatedData(ticketID int64, field string) []byte {
@@ -63,14 +86,15 @@ func (v *Vault) Put(ctx context.Context, q store.Querier, ticketID int64, field 
 	if !vaultFields[field] {
 		return fmt.Errorf("privacy: vault: unknown field %q", field)
 	}
-	ct, err := v.cipher.Seal(v.primary, []byte(value), associatedData(ticketID, field))
+	k := v.keys.Load()
+	ct, err := k.cipher.Seal(k.primary, []byte(value), associatedData(ticketID, field))
 	if err != nil {
 		return fmt.Errorf("privacy: vault: seal ticket %d %s: %w", ticketID, field, err)
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO vault (ticket_id, field, key_id, ciphertext, created_at)
 VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (ticket_id, field) DO UPDATE SET key_id = excluded.key_id, ciphertext = excluded.ciphertext,
-created_at = excluded.created_at`, ticketID, field, v.primary, ct, v.now().UnixMilli())
+created_at = excluded.created_at`, ticketID, field, k.primary, ct, v.now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("privacy: vault: put ticket %d %s: %w", ticketID, field, err)
 	}
@@ -94,7 +118,7 @@ func (v *Vault) Get(ctx context.Context, q store.Querier, ticketID int64, field 
 	if err != nil {
 		return "", fmt.Errorf("privacy: vault: get ticket %d %s: %w", ticketID, field, err)
 	}
-	plain, err := v.cipher.Open(keyID, ct, associatedData(ticketID, field))
+	plain, err := v.keys.Load().cipher.Open(keyID, ct, associatedData(ticketID, field))
 	if err != nil {
 		return "", fmt.Errorf("privacy: vault: open ticket %d %s with key %s: %w", ticketID, field, keyID, err)
 	}
@@ -160,8 +184,9 @@ func (v *Vault) Rotate(ctx context.Context, db *store.DB, batch int) (int, error
 // rotateBatch moves up to batch rows to the primary key. more is false when
 // no row was left to move.
 func (v *Vault) rotateBatch(ctx context.Context, tx *store.Tx, batch int) (moved int, more bool, err error) {
+	k := v.keys.Load()
 	rows, err := tx.QueryContext(ctx, `SELECT ticket_id, field, key_id, ciphertext FROM vault
-WHERE key_id <> ? ORDER BY ticket_id, field LIMIT ?`, v.primary, batch)
+WHERE key_id <> ? ORDER BY ticket_id, field LIMIT ?`, k.primary, batch)
 	if err != nil {
 		return 0, false, fmt.Errorf("privacy: vault: rotate: %w", err)
 	}
@@ -180,18 +205,18 @@ WHERE key_id <> ? ORDER BY ticket_id, field LIMIT ?`, v.primary, batch)
 	}
 	for _, r := range todo {
 		ad := associatedData(r.ticketID, r.field)
-		plain, err := v.cipher.Open(r.keyID, r.ct, ad)
+		plain, err := k.cipher.Open(r.keyID, r.ct, ad)
 		if err != nil {
 			return 0, false, fmt.Errorf("privacy: vault: rotate ticket %d %s from key %s: %w",
 				r.ticketID, r.field, r.keyID, err)
 		}
-		ct, err := v.cipher.Seal(v.primary, plain, ad)
+		ct, err := k.cipher.Seal(k.primary, plain, ad)
 		if err != nil {
 			return 0, false, fmt.Errorf("privacy: vault: rotate ticket %d %s: %w", r.ticketID, r.field, err)
 		}
 		// The key_id condition skips a row a concurrent Put has just replaced.
 		res, err := tx.ExecContext(ctx, `UPDATE vault SET key_id = ?, ciphertext = ?
-WHERE ticket_id = ? AND field = ? AND key_id = ?`, v.primary, ct, r.ticketID, r.field, r.keyID)
+WHERE ticket_id = ? AND field = ? AND key_id = ?`, k.primary, ct, r.ticketID, r.field, r.keyID)
 		if err != nil {
 			return 0, false, fmt.Errorf("privacy: vault: rotate ticket %d %s: %w", r.ticketID, r.field, err)
 		}

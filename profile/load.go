@@ -26,6 +26,7 @@ const (
 	DefaultMinConfidence    = 0.5
 	DefaultMaxAttempts      = 3
 	DefaultReopenWindowDays = 15
+	DefaultPersonalDataDays = 180
 )
 
 // Builtins returns the names of the embedded profiles, sorted.
@@ -149,5 +150,8 @@ func (p *Profile) applyDefaults() {
 	}
 	if p.Callback.ReopenWindowDays == 0 {
 		p.Callback.ReopenWindowDays = DefaultReopenWindowDays
+	}
+	if p.Retention.PersonalDataDays == 0 {
+		p.Retention.PersonalDataDays = DefaultPersonalDataDays
 	}
 }

@@ -23,6 +23,8 @@ type Profile struct {
 	SLA      []SLA     `yaml:"sla" json:"sla"`
 	Triage   Triage    `yaml:"triage" json:"triage"`
 	Callback Callback  `yaml:"callback" json:"callback"`
+	// Retention limits how long personal data outlives a ticket's end.
+	Retention Retention `yaml:"retention" json:"retention"`
 	Accounts []Account `yaml:"accounts" json:"accounts"` // demo and first-run accounts
 
 	Location *time.Location `yaml:"-" json:"-"` // resolved from TimeZone by Load
@@ -104,6 +106,15 @@ type Triage struct {
 type Callback struct {
 	MaxAttempts      int     `yaml:"max_attempts" json:"max_attempts"`
 	ReopenWindowDays float64 `yaml:"reopen_window_days" json:"reopen_window_days"`
+}
+
+// Retention holds how long a citizen's personal data is kept.
+type Retention struct {
+	// PersonalDataDays is the number of days after a ticket ends (closed,
+	// invalid, withdrawn, transferred out) after which its phone, name, ID
+	// number, relay messages and voice recording are crypto-shredded. The
+	// masked ticket stays for statistics. It must cover the reopen window.
+	PersonalDataDays int `yaml:"personal_data_days" json:"personal_data_days"`
 }
 
 // Account is an account created with the profile, used by the demo city.

@@ -313,6 +313,13 @@ func (p *Profile) checkSettings(c *checker) {
 		c.addf("callback.max_attempts: %d is negative", p.Callback.MaxAttempts)
 	}
 	checkSpan(c, "callback.reopen_window_days", p.Callback.ReopenWindowDays, 366)
+	switch d := p.Retention.PersonalDataDays; {
+	case d < 0 || d > 3650:
+		c.addf("retention.personal_data_days: %d is out of range: want 1 to 3650", d)
+	case d > 0 && float64(d) < p.Callback.ReopenWindowDays:
+		c.addf("retention.personal_data_days: %d is shorter than callback.reopen_window_days (%v); "+
+			"a reopened ticket needs the citizen's number", d, p.Callback.ReopenWindowDays)
+	}
 }
 
 func (p *Profile) checkAccounts(c *checker, units map[string]bool) {

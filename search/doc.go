@@ -7,8 +7,10 @@
 // masked title, body and reply, plus the last character of each run on its
 // own. A two-character query such as 噪音 is then one exact term lookup, a
 // longer query needs all its bigrams, and a one-character query is a prefix
-// range over the terms. The table and its queries are plain SQL that SQLite
-// and PostgreSQL both run, so there is no dialect difference to keep apart.
+// range over the terms. The queries are the same plain SQL on SQLite and
+// PostgreSQL. The two migrations of search_terms differ only in how the table
+// is stored (WITHOUT ROWID on SQLite, COLLATE "C" and INCLUDE (tf) on
+// PostgreSQL).
 //
 // Index writes a ticket's terms inside the caller's transaction; Find runs a
 // query with filters, ranks the matches and returns one page; Highlight

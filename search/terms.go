@@ -83,6 +83,11 @@ type group struct {
 
 // queryGroups parses query text into the conditions Find requires, without
 // duplicates, in the order they first appear.
+//
+// NOTE: a word of three or more characters matches a ticket that contains
+// all its bigrams, even apart: 红灯罚款 also matches "红灯…灯罚…罚款". Such
+// false matches are rare in Chinese text, and the score does not rank the
+// exact phrase above them.
 func queryGroups(text string) []group {
 	text = truncateChars(text, MaxQueryChars)
 	seen := map[group]bool{}

@@ -67,6 +67,12 @@ type Actor struct {
 	Role     Role
 	UnitID   string
 	UnitPath string // path of UnitID, "/a/b/"
+	// CoHandler marks a handler or leader whose subtree contains a unit that
+	// the lead unit invited to co-handle the one ticket at hand (协办). The
+	// workflow sets it per ticket from its own records, never from a request.
+	// It admits reading the ticket and the actions whose rule allows
+	// co-handlers (a note), and nothing else.
+	CoHandler bool
 }
 
 // System is the actor for automatic steps (tagging, dispatch, sweeps).
@@ -92,6 +98,9 @@ func (a Actor) InScope(unitPath string) bool {
 func (a Actor) CanRead(t *Ticket) bool {
 	if a.Role == RoleCitizen {
 		return false // citizens read through the tracking code, not as an actor
+	}
+	if a.CoHandler && (a.Role == RoleHandler || a.Role == RoleLeader) {
+		return true
 	}
 	return a.InScope(t.UnitPath)
 }

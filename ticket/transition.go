@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,8 @@ const (
 	ActGrantExtension   Action = "grant_extension"
 	ActDenyExtension    Action = "deny_extension"
 	ActMarkOverdue      Action = "mark_overdue"
+	ActInviteCohandler  Action = "invite_cohandler"
+	ActNote             Action = "note"
 )
 
 // Input carries the arguments of an action. Each action reads only the fields
@@ -44,6 +47,7 @@ type Input struct {
 	Reason string // return, reject, invalidate, transfer_out, triage, request_extension
 
 	// Dispatch: the unit and the deadlines computed from the SLA policy.
+	// Invite_cohandler reads UnitID and UnitPath as the invited unit.
 	UnitID      string
 	UnitPath    string
 	RouteSource string
@@ -61,7 +65,7 @@ type Input struct {
 	MaxAttempts int
 
 	Into         int64         // merge
-	Text         string        // supplement
+	Text         string        // supplement, note
 	Due          time.Time     // supervise, grant_extension (the new reply deadline)
 	ReopenWindow time.Duration // reopen by the citizen: how long after closing
 	Destination  string        // transfer_out
@@ -97,7 +101,10 @@ type rule struct {
 	from      []State
 	roles     []Role
 	unitBound bool // the actor's subtree must contain the ticket's unit
-	apply     func(t *Ticket, in Input, now time.Time, ev *Event) error
+	// coHandlers admits a co-handler (Actor.CoHandler) to a unitBound action
+	// although its subtree does not contain the ticket's unit.
+	coHandlers bool
+	apply      func(t *Ticket, in Input, now time.Time, ev *Event) error
 }
 
 // open lists the states in which a ticket is still being worked on.
@@ -314,6 +321,34 @@ var rules = map[Action]rule{
 			return nil
 		},
 	},
+	ActInviteCohandler: {
+		from: []State{Dispatched, Accepted}, roles: []Role{RoleHandler, RoleCentre}, unitBound: true,
+		apply: applyInvite,
+	},
+	ActNote: {
+		from: []State{Dispatched, Accepted, Replied}, roles: []Role{RoleHandler}, unitBound: true, coHandlers: true,
+		apply: func(t *Ticket, in Input, _ time.Time, ev *Event) error {
+			if in.Text == "" {
+				return fmt.Errorf("%w: a note is empty", ErrInvalidInput)
+			}
+			ev.Details["text"] = in.Text
+			return nil
+		},
+	},
+}
+
+// applyInvite records the invitation of another unit to co-handle the
+// ticket. The invited unit must lie outside the lead unit's subtree and must
+// not contain it, because such a unit sees the ticket already.
+func applyInvite(t *Ticket, in Input, _ time.Time, ev *Event) error {
+	if in.UnitID == "" || in.UnitPath == "" {
+		return fmt.Errorf("%w: an invitation needs the unit to invite", ErrInvalidInput)
+	}
+	if strings.HasPrefix(in.UnitPath, t.UnitPath) || strings.HasPrefix(t.UnitPath, in.UnitPath) {
+		return fmt.Errorf("%w: unit %s already sees the tickets of unit %s", ErrInvalidInput, in.UnitID, t.UnitID)
+	}
+	ev.Details["cohandler"] = in.UnitID
+	return nil
 }
 
 func applyDispatch(t *Ticket, in Input, now time.Time, ev *Event) error {
@@ -388,7 +423,7 @@ func Actions() []Action {
 		ActTriage, ActDispatch, ActReturn, ActAccept, ActReply, ActApprove, ActReject,
 		ActCallback, ActClose, ActReopen, ActMerge, ActInvalidate, ActWithdraw,
 		ActTransferOut, ActSupplement, ActFlagUrgent, ActSupervise, ActRequestExtension,
-		ActGrantExtension, ActDenyExtension, ActMarkOverdue,
+		ActGrantExtension, ActDenyExtension, ActMarkOverdue, ActInviteCohandler, ActNote,
 	}
 }
 
@@ -400,7 +435,7 @@ func Available(t *Ticket, a Actor) []Action {
 		if !contains(r.from, t.State) || !contains(r.roles, a.Role) {
 			continue
 		}
-		if r.unitBound && !a.InScope(t.UnitPath) {
+		if r.unitBound && !a.InScope(t.UnitPath) && !(r.coHandlers && a.CoHandler) {
 			continue
 		}
 		out = append(out, act)
@@ -423,7 +458,11 @@ func Apply(t *Ticket, actor Actor, action Action, in Input, now time.Time) (Even
 	if !contains(r.roles, actor.Role) {
 		return Event{}, fmt.Errorf("ticket %d: role %s may not %s: %w", t.ID, actor.Role, action, ErrForbidden)
 	}
-	if r.unitBound && !actor.InScope(t.UnitPath) {
+	if r.unitBound && !actor.InScope(t.UnitPath) && !(r.coHandlers && actor.CoHandler) {
+		if actor.CoHandler {
+			// A co-handler sees the ticket, so the refusal need not hide it.
+			return Event{}, fmt.Errorf("ticket %d: a co-handling unit may not %s: %w", t.ID, action, ErrForbidden)
+		}
 		return Event{}, fmt.Errorf("ticket %d: %w", t.ID, ErrOutOfScope)
 	}
 	if !contains(r.from, t.State) {

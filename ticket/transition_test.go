@@ -56,6 +56,8 @@ var expected = map[Action]struct {
 	ActGrantExtension:   {[]State{Dispatched, Accepted}, []Role{RoleCentre}},
 	ActDenyExtension:    {[]State{Dispatched, Accepted}, []Role{RoleCentre}},
 	ActMarkOverdue:      {open, []Role{RoleSystem}},
+	ActInviteCohandler:  {[]State{Dispatched, Accepted}, []Role{RoleHandler, RoleCentre}},
+	ActNote:             {[]State{Dispatched, Accepted, Replied}, []Role{RoleHandler}},
 }
 
 func TestTransitionMatrix(t *testing.T) {
@@ -73,8 +75,12 @@ func TestTransitionMatrix(t *testing.T) {
 					if act == ActRequestExtension {
 						tk.Extension = "" // the sample carries a pending request for grant and deny
 					}
+					in := validInput()
+					if act == ActInviteCohandler {
+						in.UnitID, in.UnitPath = "s2", "/city/east/s2/" // the sample's own unit cannot be invited
+					}
 					before := *tk
-					ev, err := Apply(tk, actorFor(role), act, validInput(), now)
+					ev, err := Apply(tk, actorFor(role), act, in, now)
 					if allowed {
 						if err != nil {
 							t.Fatalf("want allowed, got %v", err)
@@ -185,6 +191,7 @@ func TestInputChecks(t *testing.T) {
 		{"reopen after window", Closed, RoleCitizen, ActReopen, Input{ReopenWindow: time.Minute}},
 		{"supervise in the past", Accepted, RoleCentre, ActSupervise, Input{Due: now.Add(-time.Hour)}},
 		{"extension not later", Accepted, RoleCentre, ActGrantExtension, Input{Due: now}},
+		{"empty note", Accepted, RoleHandler, ActNote, Input{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,7 +211,7 @@ func TestInputChecks(t *testing.T) {
 func TestAvailableActions(t *testing.T) {
 	tk := sample(Dispatched)
 	got := Available(tk, actorFor(RoleHandler))
-	want := []Action{ActReturn, ActAccept, ActRequestExtension}
+	want := []Action{ActReturn, ActAccept, ActRequestExtension, ActInviteCohandler, ActNote}
 	if len(got) != len(want) {
 		t.Fatalf("Available = %v, want %v", got, want)
 	}
@@ -216,5 +223,76 @@ func TestAvailableActions(t *testing.T) {
 	other := Actor{Role: RoleHandler, UnitID: "s2", UnitPath: "/city/east/s2/"}
 	if got := Available(tk, other); len(got) != 0 {
 		t.Fatalf("handler of another unit has actions %v", got)
+	}
+}
+
+func TestCoHandler(t *testing.T) {
+	co := Actor{ID: 11, Role: RoleHandler, UnitID: "s2", UnitPath: "/city/east/s2/", CoHandler: true}
+	stranger := co
+	stranger.CoHandler = false
+	tests := []struct {
+		name    string
+		actor   Actor
+		action  Action
+		wantErr error // nil means allowed
+	}{
+		{"co-handler notes", co, ActNote, nil},
+		{"co-handler cannot reply", co, ActReply, ErrForbidden},
+		{"co-handler cannot return", co, ActReturn, ErrForbidden},
+		{"co-handler cannot invite", co, ActInviteCohandler, ErrForbidden},
+		{"stranger cannot note", stranger, ActNote, ErrOutOfScope},
+		{"lead handler notes", actorFor(RoleHandler), ActNote, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tk := sample(Accepted)
+			in := validInput()
+			in.UnitID, in.UnitPath = "s3", "/city/east/s3/"
+			_, err := Apply(tk, tc.actor, tc.action, in, now)
+			if tc.wantErr == nil && err != nil {
+				t.Fatalf("want allowed, got %v", err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+	if !co.CanRead(sample(Accepted)) {
+		t.Error("co-handler cannot read the ticket")
+	}
+	if stranger.CanRead(sample(Accepted)) {
+		t.Error("handler of another unit without co-handling can read the ticket")
+	}
+	got := Available(sample(Accepted), co)
+	if len(got) != 1 || got[0] != ActNote {
+		t.Errorf("Available for a co-handler = %v, want [note]", got)
+	}
+}
+
+func TestInviteChecks(t *testing.T) {
+	tests := []struct {
+		name, unit, path string
+	}{
+		{"no unit", "", ""},
+		{"own unit", "s1", "/city/east/s1/"},
+		{"unit inside the lead", "s1a", "/city/east/s1/a/"},
+		{"unit above the lead", "east", "/city/east/"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tk := sample(Accepted)
+			_, err := Apply(tk, actorFor(RoleHandler), ActInviteCohandler, Input{UnitID: tc.unit, UnitPath: tc.path}, now)
+			if !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("err = %v, want ErrInvalidInput", err)
+			}
+		})
+	}
+	tk := sample(Accepted)
+	ev, err := Apply(tk, actorFor(RoleHandler), ActInviteCohandler, Input{UnitID: "s2", UnitPath: "/city/east/s2/"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Details["cohandler"] != "s2" || tk.State != Accepted {
+		t.Fatalf("invite: details %v, state %s", ev.Details, tk.State)
 	}
 }

@@ -32,6 +32,7 @@ func (s *Server) apiRoutes() []Route {
 		{"GET", "/api/tickets/{id}", PermTicketRead, s.getTicket},
 		{"GET", "/api/units", PermUnitList, s.listUnits},
 		{"GET", "/api/kpi", PermKPIRead, s.getKPI},
+		{"GET", "/api/attachments/{id}", PermTicketRead, s.apiAttachment},
 	}
 	for _, act := range ticket.Actions() {
 		switch act {
@@ -63,6 +64,10 @@ type itemRequest struct {
 	Phone      string `json:"phone"`
 	Name       string `json:"name"`
 	ReceivedAt string `json:"received_at"` // RFC 3339; a time without zone is read in the profile's zone
+
+	Lat         float64 `json:"lat"`
+	Lon         float64 `json:"lon"`
+	CoordSystem string  `json:"coord_system"` // wgs84 (default), gcj02 or bd09
 }
 
 const maxBodyBytes = 1 << 20
@@ -83,7 +88,8 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := workflow.Submission{Channel: req.Channel, ExternalID: req.ExternalID, Kind: req.Kind, Title: req.Title,
-		Body: req.Body, Place: req.Place, Phone: req.Phone, Name: req.Name}
+		Body: req.Body, Place: req.Place, Phone: req.Phone, Name: req.Name,
+		Lat: req.Lat, Lon: req.Lon, CoordSystem: req.CoordSystem}
 	if req.ReceivedAt != "" {
 		t, err := parseTime(req.ReceivedAt, s.prof.Location)
 		if err != nil {
@@ -137,7 +143,20 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.ticketJSON(d.Ticket, d.Events, acct))
+	m := s.ticketJSON(d.Ticket, d.Events, acct)
+	files := make([]map[string]any, 0, len(d.Attachments))
+	for _, a := range d.Attachments {
+		files = append(files, map[string]any{"id": a.ID, "name": a.Name, "content_type": a.ContentType,
+			"size": a.Size, "sha256": a.SHA256, "replied_at": a.RepliedAt.In(s.prof.Location).Format(time.RFC3339),
+			"actor": a.ActorName, "url": "/api/attachments/" + strconv.FormatInt(a.ID, 10)})
+	}
+	m["attachments"] = files
+	co := make([]string, 0, len(d.CoHandlers))
+	for _, c := range d.CoHandlers {
+		co = append(co, c.UnitID)
+	}
+	m["cohandlers"] = co
+	writeJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
@@ -180,6 +199,7 @@ type actionRequest struct {
 	Into               int64  `json:"into"`
 	Due                string `json:"due"`
 	Destination        string `json:"destination"`
+	Text               string `json:"text"` // note
 }
 
 func (s *Server) actOn(act ticket.Action) http.HandlerFunc {
@@ -191,7 +211,15 @@ func (s *Server) actOn(act ticket.Action) http.HandlerFunc {
 			return
 		}
 		var req actionRequest
-		if r.ContentLength != 0 {
+		var files []workflow.Attachment
+		switch {
+		case act == ticket.ActReply && isMultipart(r):
+			req, files, err = replyForm(w, r)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		case r.ContentLength != 0:
 			if err := decodeJSON(r, &req); err != nil {
 				writeError(w, r, s.log, err)
 				return
@@ -199,7 +227,7 @@ func (s *Server) actOn(act ticket.Action) http.HandlerFunc {
 		}
 		in := ticket.Input{Reason: req.Reason, UnitID: req.Unit, Reply: req.Reply, Rectified: req.Rectified,
 			NeedsRectification: req.NeedsRectification, Outcome: ticket.Outcome(req.Outcome), Into: req.Into,
-			Destination: req.Destination}
+			Destination: req.Destination, Text: req.Text}
 		if req.Due != "" {
 			due, err := parseTime(req.Due, s.prof.Location)
 			if err != nil {
@@ -208,7 +236,8 @@ func (s *Server) actOn(act ticket.Action) http.HandlerFunc {
 			}
 			in.Due = due
 		}
-		t, err := s.svc.Act(r.Context(), workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in})
+		t, err := s.svc.Act(r.Context(), workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in,
+			Attachments: files})
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
@@ -293,7 +322,7 @@ func (s *Server) ticketJSON(t *ticket.Ticket, events []ticket.Event, acct org.Ac
 		"rectified": t.Rectified, "needs_rectification": t.NeedsRectification,
 		"callback_result": t.CallbackResult, "callback_attempts": t.CallbackAttempts,
 		"merged_into": t.MergedInto, "reopen_count": t.ReopenCount, "version": t.Version,
-		"actions": ticket.Available(t, acct.Actor()),
+		"actions": ticket.Available(t, readerOf(acct.Actor(), t)),
 	}
 	if u, ok := s.prof.Unit(t.UnitID); ok {
 		m["unit_name"] = u.Name
@@ -306,6 +335,9 @@ func (s *Server) ticketJSON(t *ticket.Ticket, events []ticket.Event, acct org.Ac
 				"details": ev.Details})
 		}
 		m["timeline"] = tl
+		if feats := workflow.TagExplanation(t, events); feats != nil {
+			m["tag_explain"] = feats // why the model chose the current tag
+		}
 	}
 	return m
 }

@@ -31,7 +31,8 @@ func (fixedTagger) Predict(_ context.Context, head, _ string) (dispatch.Predicti
 	if head != "tag" {
 		return dispatch.Prediction{}, false
 	}
-	return dispatch.Prediction{Label: "噪声扰民", Confidence: 0.9, Source: "model:tag:v1"}, true
+	return dispatch.Prediction{Label: "噪声扰民", Confidence: 0.9, Source: "model:tag:v1",
+		Explain: []dispatch.Feature{{Text: "噪音", Weight: 0.5}, {Text: "夜间", Weight: 0.25}}}, true
 }
 
 type apiEnv struct {

@@ -14,6 +14,7 @@ import (
 
 	"minyi/org"
 	"minyi/ticket"
+	"minyi/workflow"
 )
 
 // Permission names what a route needs. Every route declares one.
@@ -42,14 +43,16 @@ var rolePermissions = map[ticket.Role][]Permission{
 		ActionPermission(ticket.ActReopen), ActionPermission(ticket.ActMerge), ActionPermission(ticket.ActInvalidate),
 		ActionPermission(ticket.ActTransferOut), ActionPermission(ticket.ActFlagUrgent),
 		ActionPermission(ticket.ActSupervise), ActionPermission(ticket.ActGrantExtension),
-		ActionPermission(ticket.ActDenyExtension),
-		PermConsoleTriage, PermConsoleReview, PermConsoleSupervision, PermAlertRead, PermAlertAck, PermOfficerRead},
-	ticket.RoleHandler: {PermTicketList, PermTicketRead, PermUnitList, PermSelf, PermOfficerRead,
+		ActionPermission(ticket.ActDenyExtension), ActionPermission(ticket.ActInviteCohandler),
+		PermConsoleTriage, PermConsoleReview, PermConsoleSupervision, PermAlertRead, PermAlertAck, PermOfficerRead,
+		PermTicketContact, PermRoutingQuality, PermHotRead, ActionPermission(workflow.ActUnmerge)},
+	ticket.RoleHandler: {PermTicketList, PermTicketRead, PermUnitList, PermSelf, PermOfficerRead, PermTicketContact,
 		ActionPermission(ticket.ActAccept), ActionPermission(ticket.ActReply), ActionPermission(ticket.ActReturn),
-		ActionPermission(ticket.ActRequestExtension)},
+		ActionPermission(ticket.ActRequestExtension), ActionPermission(ticket.ActInviteCohandler),
+		ActionPermission(ticket.ActNote)},
 	ticket.RoleLeader: {PermTicketList, PermTicketRead, PermUnitList, PermKPIRead, PermSelf,
-		ActionPermission(ticket.ActSupervise), PermConsoleSupervision, PermOfficerRead},
-	ticket.RoleAuditor: {PermUnitList, PermSelf},
+		ActionPermission(ticket.ActSupervise), PermConsoleSupervision, PermOfficerRead, PermRoutingQuality, PermHotRead},
+	ticket.RoleAuditor: {PermUnitList, PermSelf, PermAuditRead},
 	ticket.RoleAdmin:   {PermItemCreate, PermUnitList, PermKPIRead, PermSelf, PermCodeManage},
 }
 
@@ -181,7 +184,8 @@ func CSRFToken(ctx context.Context) string {
 // page routes take only a session and send a browser without one to
 // /signin. A cookie request that is not GET or HEAD must carry the session's
 // CSRF token. A password alone never gets here: sessions exist only after the
-// second factor.
+// second factor. A rejected permission or CSRF check is recorded in the access
+// log as request.denied.
 func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		api := strings.HasPrefix(r.URL.Path, "/api/")
@@ -194,14 +198,24 @@ func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc
 			s.authError(w, r, api, err)
 			return
 		}
+		r = r.WithContext(withSessionMeta(r.Context(), r, id))
+		if !safeMethod(r.Method) {
+			if err := limitUpload(w, r); err != nil {
+				s.authError(w, r, api, err)
+				return
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+		}
 		if id.session != nil && !safeMethod(r.Method) {
 			if err := checkCSRF(r, id.session.CSRF); err != nil {
-				s.authError(w, r, api, err)
+				s.deny(w, r, api, id, p, err)
 				return
 			}
 		}
 		if !Allowed(id.account.Role, p) || (id.key != nil && !id.key.Allows(string(p))) {
-			s.authError(w, r, api, errPermission)
+			s.deny(w, r, api, id, p, errPermission)
 			return
 		}
 		ctx := context.WithValue(r.Context(), accountKey{}, id.account)
@@ -315,10 +329,16 @@ func (s *Server) authError(w http.ResponseWriter, r *http.Request, api bool, err
 		status = http.StatusForbidden
 	case errors.Is(err, errUnauthenticated):
 		status = http.StatusUnauthorized
+	case errors.Is(err, errBadRequest):
+		status = http.StatusBadRequest
+		if errors.Is(err, errUploadTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
 	default:
 		s.log.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "error", err)
 	}
-	msg := map[int]string{http.StatusForbidden: "forbidden", http.StatusUnauthorized: "unauthenticated"}[status]
+	msg := map[int]string{http.StatusForbidden: "forbidden", http.StatusUnauthorized: "unauthenticated",
+		http.StatusBadRequest: "upload", http.StatusRequestEntityTooLarge: "upload"}[status]
 	if errors.Is(err, errCSRF) {
 		msg = "csrf"
 	}

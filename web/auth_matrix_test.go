@@ -46,6 +46,8 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	"ticket:reply":             {ticket.RoleHandler},
 	"ticket:return":            {ticket.RoleHandler},
 	"ticket:request_extension": {ticket.RoleHandler},
+	"ticket:invite_cohandler":  {ticket.RoleCentre, ticket.RoleHandler},
+	"ticket:note":              {ticket.RoleHandler},
 	"code:manage":              {ticket.RoleAdmin},
 	web.PermConsoleTriage:      {ticket.RoleCentre},
 	web.PermConsoleReview:      {ticket.RoleCentre},
@@ -53,6 +55,8 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	web.PermAlertRead:          {ticket.RoleCentre},
 	web.PermAlertAck:           {ticket.RoleCentre},
 	web.PermOfficerRead:        {ticket.RoleCentre, ticket.RoleHandler, ticket.RoleLeader},
+	web.PermTicketContact:      {ticket.RoleCentre, ticket.RoleHandler},
+	web.PermAuditRead:          {ticket.RoleAuditor},
 }
 
 func roleIn(r ticket.Role, rs []ticket.Role) bool {

@@ -70,7 +70,8 @@ var consoleTemplateFS embed.FS
 // or missing template stops the program at start.
 var consoleTemplates = parseConsoleTemplates()
 
-var consolePages = []string{"triage", "inbox", "ticket", "review", "supervision", "officers", "officer", "error"}
+var consolePages = []string{"triage", "inbox", "ticket", "review", "supervision", "officers", "officer", "error",
+	"audit", "audit_records"}
 
 func parseConsoleTemplates() map[string]*template.Template {
 	sub, err := fs.Sub(consoleTemplateFS, "templates/console")
@@ -107,6 +108,7 @@ var consoleNav = []struct {
 	{"nav.review", "/console/review", PermConsoleReview, nil},
 	{"nav.super", "/console/supervision", PermConsoleSupervision, nil},
 	{"nav.officer", "/console/officers", PermOfficerRead, nil},
+	{"nav.audit", "/console/audit", PermAuditRead, nil},
 }
 
 func navFor(role ticket.Role, path string) []navItem {

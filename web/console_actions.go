@@ -32,13 +32,20 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 			s.consoleError(w, r, err)
 			return
 		}
+		var files []workflow.Attachment
+		if act == ticket.ActReply {
+			if files, err = readReplyFiles(r); err != nil {
+				s.consoleError(w, r, err)
+				return
+			}
+		}
 		if tag := strings.TrimSpace(r.PostFormValue("tag")); act == ticket.ActDispatch && tag != "" {
 			if _, err := s.svc.Retag(r.Context(), acct.Actor(), id, tag); err != nil {
 				s.consoleError(w, r, err)
 				return
 			}
 		}
-		cmd := workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in}
+		cmd := workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in, Attachments: files}
 		if _, err := s.svc.Act(r.Context(), cmd); err != nil {
 			s.consoleError(w, r, err)
 			return
@@ -47,9 +54,10 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 	}
 }
 
-// formInput reads the fields of an action form.
-// NOTE: a reply carries text only, because the console has no upload of evidence files yet. Each action reads only the
-// fields it needs, and the ticket domain checks that they are complete.
+// formInput reads the fields of an action form. The reply form is
+// multipart, because it carries evidence files, and authorize has parsed it
+// within the upload limit already. Each action reads only the fields it
+// needs, and the ticket domain checks that they are complete.
 func (s *Server) formInput(r *http.Request, act ticket.Action) (ticket.Input, error) {
 	if err := r.ParseForm(); err != nil {
 		return ticket.Input{}, fmt.Errorf("%w: unreadable form: %v", errBadRequest, err)
@@ -62,6 +70,7 @@ func (s *Server) formInput(r *http.Request, act ticket.Action) (ticket.Input, er
 		NeedsRectification: field("needs_rectification") == "1",
 		Outcome:            ticket.Outcome(field("outcome")),
 		Destination:        field("destination"),
+		Text:               field("text"),
 	}
 	in.Rectified = in.NeedsRectification && field("rectified") == "1"
 	if v := field("into"); v != "" {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"minyi/dispatch"
 	"minyi/ticket"
 	"minyi/workflow"
 )
@@ -115,6 +116,10 @@ type ticketData struct {
 	T      *ticket.Ticket
 	Events []timelineEvent
 	Forms  []actionForm
+	// Contact is the relay section: nil for a role that may not contact citizens.
+	Contact *contactForm
+	// TagExplain is what weighed most for the model's tag; nil when staff or a rule set it.
+	TagExplain []dispatch.Feature
 }
 
 // timelineEvent is one timeline step with its details in display order.
@@ -142,7 +147,10 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newView(w, r, "title.ticket")
-	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket)}
+	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket), TagExplain: workflow.TagExplanation(d.Ticket, d.Events)}
+	if Allowed(acct.Role, PermTicketContact) {
+		data.Contact = &contactForm{Configured: s.svc.HasRelay()}
+	}
 	for _, ev := range d.Events {
 		data.Events = append(data.Events, timelineEvent{Event: ev, Lines: timelineDetails(ev.Details)})
 	}
@@ -160,7 +168,7 @@ func timelineDetails(m map[string]string) []timelineDetail {
 		}
 	}
 	for k, val := range m {
-		if !seen[k] && val != "" {
+		if !seen[k] && val != "" && k != workflow.DetailExplainFeatures { // shown beside the tag
 			out = append(out, timelineDetail{k, val})
 		}
 	}

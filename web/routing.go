@@ -21,12 +21,6 @@ const (
 
 // NOTE: these grants belong in rolePermissions; they are added here so the
 // routes work before the access matrix lists them.
-func init() {
-	rolePermissions[ticket.RoleCentre] = append(rolePermissions[ticket.RoleCentre],
-		PermRoutingQuality, PermHotRead, ActionPermission(workflow.ActUnmerge))
-	rolePermissions[ticket.RoleLeader] = append(rolePermissions[ticket.RoleLeader], PermRoutingQuality, PermHotRead)
-}
-
 // routingRoutes is the route table of routing quality, duplicates, hot
 // issues and reply review.
 func (s *Server) routingRoutes() []Route {

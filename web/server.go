@@ -28,6 +28,7 @@ type Options struct {
 	Auth    AuthOptions
 	Citizen CitizenOptions // citizen pages and QR codes; zero values take defaults
 	Voice   VoiceOptions   // voice input on the citizen form; nil Recognizer keeps recordings for staff
+	Audit   *audit.Log     // the access log the auditor pages read; nil leaves them without a checkpoint
 }
 
 // Server is the HTTP handler of minyi.
@@ -42,6 +43,7 @@ type Server struct {
 	auth   *authState
 
 	citizenOpts CitizenOptions
+	audit       *audit.Log
 }
 
 // New builds the server and its routes.
@@ -52,8 +54,10 @@ func New(o Options) *Server {
 	s := &Server{svc: o.Service, db: o.DB, prof: o.Profile, kpi: o.KPI, log: o.Logger, mux: http.NewServeMux(),
 		auth: newAuthState(o.Auth)}
 	s.citizenOpts = o.Citizen
+	s.audit = o.Audit
 	for _, table := range [][]Route{s.apiRoutes(), s.authRoutes(), s.citizenRoutes(), s.consoleRoutes(),
-		s.searchRoutes(), s.voiceRoutes(o.Voice), s.routingRoutes()} {
+		s.searchRoutes(), s.voiceRoutes(o.Voice), s.routingRoutes(), s.contactRoutes(),
+		s.auditRoutes()} {
 		for _, rt := range table {
 			s.handle(rt)
 		}

@@ -163,6 +163,10 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request, page string, 
 				d.Error = "locked"
 			}
 			s.log.Warn("sign-in throttled", "request_id", RequestID(r.Context()), "locked", te.Locked)
+			if err := s.throttledSignIn(r, name, d.Error); err != nil {
+				s.authError(w, r, false, err)
+				return true
+			}
 			s.renderAuthPage(w, r, http.StatusTooManyRequests, page, d)
 			return true
 		}
@@ -174,13 +178,11 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request, page string, 
 	return false
 }
 
-// recordFailure counts a failed sign-in against the account and the address.
-func (s *Server) recordFailure(r *http.Request, name string) error {
-	now := s.now()
-	if err := org.RecordFailure(r.Context(), s.db, *s.auth.opts.AccountThrottle, "account:"+name, now); err != nil {
-		return err
-	}
-	return org.RecordFailure(r.Context(), s.db, *s.auth.opts.AddressThrottle, "addr:"+clientAddr(r), now)
+// recordFailure counts a failed sign-in against the account and the address,
+// and records it in the access log in the same transaction. acct is the zero
+// Account for an unknown name.
+func (s *Server) recordFailure(r *http.Request, name string, acct org.Account, reason string) error {
+	return s.signInFailed(r, acct, name, reason, true)
 }
 
 // dummyHash is checked for unknown names, so they cost as long as known ones.
@@ -233,7 +235,7 @@ func (s *Server) signinPassword(w http.ResponseWriter, r *http.Request) {
 			s.authError(w, r, false, err)
 			return
 		}
-		if err := s.recordFailure(r, name); err != nil {
+		if err := s.recordFailure(r, name, acct, "bad password"); err != nil {
 			s.authError(w, r, false, err)
 			return
 		}
@@ -248,6 +250,10 @@ func (s *Server) signinPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if creds.TOTPSecret == "" {
+		if err := s.signInFailed(r, acct, name, "no second factor", false); err != nil {
+			s.authError(w, r, false, err)
+			return
+		}
 		d.Error = "no_factor"
 		s.renderAuthPage(w, r, http.StatusForbidden, "signin", d)
 		return
@@ -280,6 +286,10 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 			s.authError(w, r, false, err)
 			return
 		}
+		if err := s.signInFailed(r, org.Account{}, "", "sign-in code expired", false); err != nil {
+			s.authError(w, r, false, err)
+			return
+		}
 		d.Error = "expired"
 		s.renderAuthPage(w, r, http.StatusUnauthorized, "signin", d)
 		return
@@ -291,7 +301,7 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 	}
 	err = org.VerifyTOTP(ctx, s.db, acct.ID, r.PostFormValue("code"), s.now())
 	if errors.Is(err, org.ErrBadCode) {
-		if err := s.recordFailure(r, acct.Name); err != nil {
+		if err := s.recordFailure(r, acct.Name, acct, "bad code"); err != nil {
 			s.authError(w, r, false, err)
 			return
 		}
@@ -328,7 +338,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acct org.A
 		s.authError(w, r, false, err)
 		return
 	}
-	id, err := org.CreateSession(ctx, s.db, acct.ID, method, now)
+	id, err := s.createSession(ctx, acct, method, now)
 	if err != nil {
 		s.authError(w, r, false, err)
 		return
@@ -342,7 +352,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acct org.A
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
 	id, _ := r.Context().Value(identityKey{}).(*identity)
 	if id != nil && id.sessionID != "" {
-		if err := org.DeleteSession(r.Context(), s.db, id.sessionID); err != nil {
+		if err := s.deleteSession(r.Context(), id); err != nil {
 			s.authError(w, r, false, err)
 			return
 		}

@@ -104,6 +104,11 @@ func (f *fakeRecogniser) last(t *testing.T) []byte {
 // without one.
 func newVoiceEnv(t *testing.T, db *store.DB, answer string) *voiceEnv {
 	t.Helper()
+	return newVoiceEnvLimits(t, db, answer, web.CitizenLimits{})
+}
+
+func newVoiceEnvLimits(t *testing.T, db *store.DB, answer string, limits web.CitizenLimits) *voiceEnv {
+	t.Helper()
 	ctx := context.Background()
 	p, err := profile.Load("police")
 	if err != nil {
@@ -135,7 +140,8 @@ func newVoiceEnv(t *testing.T, db *store.DB, answer string) *voiceEnv {
 	if e.centre, err = org.IssueToken(ctx, db, "centre1"); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(web.New(web.Options{Service: svc, DB: db, Profile: p, Voice: opts}))
+	e.srv = httptest.NewServer(web.New(web.Options{Service: svc, DB: db, Profile: p, Voice: opts,
+		Citizen: web.CitizenOptions{Limits: limits}}))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -324,6 +330,24 @@ func TestVoiceTranscriptionPage(t *testing.T) {
 		}
 		if page := centre.get(path); !strings.Contains(page.body, `id="transcribed"`) {
 			t.Fatalf("page after transcription offers the form again")
+		}
+	})
+}
+
+// Uploads take tokens from the per-device bucket like other citizen posts.
+func TestVoiceUploadRateLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		roomy := web.Rate{Burst: 100, PerHour: 100}
+		e := newVoiceEnvLimits(t, db, "", web.CitizenLimits{PerDevice: web.Rate{Burst: 2, PerHour: 1},
+			PerAddress: roomy, PerCode: roomy, LookupPerDevice: roomy, LookupPerAddress: roomy})
+		c := phoneClient(t)
+		_, page, _ := citizenGet(t, c, e.srv.URL+"/form")
+		key := citizenFormKey(t, page)
+		wav := asr.EncodeWAV(speechLike(time.Second, 16000), 16000, 1)
+		for i, want := range []int{200, 200, 429} {
+			if status, out := uploadVoice(t, c, e.srv.URL, key, wav); status != want {
+				t.Fatalf("upload %d: %d %v, want %d", i+1, status, out, want)
+			}
 		}
 	})
 }

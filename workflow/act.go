@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,12 +22,24 @@ type Command struct {
 	Action   ticket.Action
 	Input    ticket.Input
 	At       time.Time // zero means now; the simulator sets it
+	// Attachments are evidence files of a reply, stored with it in the same
+	// transaction. Other actions take none.
+	Attachments []Attachment
 }
 
 // Act applies a command and the automatic steps that follow it: a reopened
 // ticket goes back to its unit, and a completed call-back closes the ticket.
-// A ticket outside the actor's units returns ErrNotFound, as if it did not exist.
+// A ticket outside the actor's units returns ErrNotFound, as if it did not
+// exist. A handler of a co-handling unit may act on the ticket as far as the
+// ticket domain admits co-handlers (a note), and gets ticket.ErrForbidden
+// for the rest.
 func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
+	if len(c.Attachments) > 0 && c.Action != ticket.ActReply {
+		return nil, fmt.Errorf("%w: only a reply carries attachments", ticket.ErrInvalidInput)
+	}
+	if err := checkAttachments(c.Attachments); err != nil {
+		return nil, err
+	}
 	at := c.At
 	if at.IsZero() {
 		at = s.opts.Now()
@@ -39,11 +52,18 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 		if err != nil {
 			return err
 		}
+		if c.Actor, err = s.admit(ctx, tx, c.Actor, t); err != nil {
+			return err
+		}
 		in, err := s.completeInput(ctx, tx, t, c)
 		if err != nil {
 			return err
 		}
-		err = s.apply(ctx, tx, t, c.Actor, c.Action, in, at)
+		var details map[string]string
+		if len(c.Attachments) > 0 {
+			details = map[string]string{"attachments": strconv.Itoa(len(c.Attachments))}
+		}
+		err = s.applyWithDetails(ctx, tx, t, c.Actor, c.Action, in, at, details)
 		if errors.Is(err, ticket.ErrOutOfScope) || errors.Is(err, ticket.ErrForbidden) {
 			// The denial is recorded and committed; the caller still gets the error.
 			denied = err
@@ -55,6 +75,14 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 		}
 		if c.Action == ticket.ActReply {
 			if err := indexForSearch(ctx, tx, t); err != nil {
+				return err
+			}
+			if err := s.saveAttachments(ctx, tx, t, c.Actor, c.Attachments, at); err != nil {
+				return err
+			}
+		}
+		if c.Action == ticket.ActInviteCohandler {
+			if err := saveInvite(ctx, tx, t, c.Actor, in, at); err != nil {
 				return err
 			}
 		}
@@ -104,6 +132,8 @@ func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Tic
 		}
 		d.Reason = in.Reason
 		return d, nil
+	case ticket.ActInviteCohandler:
+		return s.inviteInput(c.Actor, t, in)
 	case ticket.ActCallback:
 		in.MaxAttempts = s.prof.Callback.MaxAttempts
 	case ticket.ActReopen:
@@ -166,15 +196,24 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a Access) error {
 type Detail struct {
 	Ticket *ticket.Ticket
 	Events []ticket.Event
+	// Reader is the actor as Get admitted it, with CoHandler set when it
+	// reads the ticket as a co-handler; ticket.Available takes it.
+	Reader      ticket.Actor
+	Attachments []Attachment // of the replies, without their data
+	CoHandlers  []CoHandler  // invited by the current lead unit
 }
 
 // Get returns a ticket and its timeline as the actor may see it, and records
-// the read. A ticket outside the actor's units returns ErrNotFound.
+// the read. A ticket outside the actor's units returns ErrNotFound, unless
+// one of the actor's units co-handles it.
 func (s *Service) Get(ctx context.Context, actor ticket.Actor, id int64, purpose string) (*Detail, error) {
 	var d *Detail
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		t, err := loadTicket(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if actor, err = s.admit(ctx, tx, actor, t); err != nil {
 			return err
 		}
 		if !actor.CanRead(t) {
@@ -185,11 +224,19 @@ func (s *Service) Get(ctx context.Context, actor ticket.Actor, id int64, purpose
 		if err != nil {
 			return err
 		}
+		files, err := loadAttachments(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		co, err := loadCoHandlers(ctx, tx, t)
+		if err != nil {
+			return err
+		}
 		if err := s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.read", TicketID: id,
 			Fields: []string{"title", "body", "reply", "timeline"}, Purpose: purpose, Result: "ok"}); err != nil {
 			return err
 		}
-		d = &Detail{Ticket: t, Events: events}
+		d = &Detail{Ticket: t, Events: events, Reader: actor, Attachments: files, CoHandlers: co}
 		return nil
 	})
 	if err != nil {
@@ -244,7 +291,9 @@ func (f Filter) String() string {
 }
 
 // List returns the tickets matching f within the actor's units, most urgent
-// deadline first, and records the list with its filter and count.
+// deadline first, and records the list with its filter and count. Without a
+// unit in f, a handler's or leader's list also holds the tickets its units
+// co-handle.
 func (s *Service) List(ctx context.Context, actor ticket.Actor, f Filter) ([]*ticket.Ticket, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -258,7 +307,13 @@ func (s *Service) List(ctx context.Context, actor ticket.Actor, f Filter) ([]*ti
 	if !ok {
 		return nil, fmt.Errorf("unit %q: %w", f.UnitID, ErrNotFound)
 	}
-	if scope != "" {
+	switch {
+	case scope != "" && f.UnitID == "":
+		// The actor's own list also holds the tickets its units co-handle.
+		co, coArgs := s.coHandledClause(scope)
+		where = append(where, "(unit_path LIKE ? OR "+co+")")
+		args = append(append(args, scope+"%"), coArgs...)
+	case scope != "":
 		where = append(where, "unit_path LIKE ?")
 		args = append(args, scope+"%")
 	}

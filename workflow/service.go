@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"minyi/dispatch"
+	"minyi/place"
+	"minyi/privacy"
 	"minyi/profile"
 	"minyi/store"
 	"minyi/ticket"
@@ -77,6 +79,12 @@ type Options struct {
 	Audit     AuditFunc                        // nil records nothing
 	Now       func() time.Time                 // nil means time.Now
 	Logger    *slog.Logger
+	// Relay contacts citizens without showing staff their number; nil
+	// means no provider is configured and Contact returns ErrNoRelay.
+	Relay *privacy.Relay
+	// SMSTrackingCode texts each new ticket's tracking code to the citizen
+	// through Relay when the submission carries a phone number.
+	SMSTrackingCode bool
 }
 
 // Service runs the closed loop on one database.
@@ -123,6 +131,12 @@ type Submission struct {
 	Name       string
 	IDNumber   string
 	ReceivedAt time.Time // zero means now
+
+	// Lat and Lon give where the problem is, in the coordinate system named by
+	// CoordSystem (wgs84 by default, gcj02 for Amap and Tencent, bd09 for Baidu).
+	// Both zero means no point.
+	Lat, Lon    float64
+	CoordSystem string
 }
 
 func (sub *Submission) validate() error {
@@ -143,6 +157,15 @@ func (sub *Submission) validate() error {
 	}
 	if strings.TrimSpace(sub.Title) == "" && strings.TrimSpace(sub.Body) == "" {
 		return fmt.Errorf("%w: title and body are both empty", ErrInvalid)
+	}
+	sys, err := place.ParseSystem(sub.CoordSystem)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if sub.Lat != 0 || sub.Lon != 0 {
+		if _, err := place.ToWGS84(place.Point{Lat: sub.Lat, Lon: sub.Lon}, sys); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
 	}
 	return nil
 }
@@ -172,6 +195,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 		return nil, false, err
 	}
 	s.log.Debug("ticket created", "ticket_id", p.t.ID, "state", p.t.State, "unit_id", p.t.UnitID)
+	s.sendTrackingCode(ctx, p.t, sub.Phone)
 	return p.t, true, nil
 }
 
@@ -183,6 +207,7 @@ type prepared struct {
 	at        time.Time
 	kindPred  dispatch.Prediction
 	kindOK    bool
+	tagPred   dispatch.Prediction
 	decision  dispatch.Decision
 	urgentWhy string
 }
@@ -210,9 +235,11 @@ func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {
 			p.t.Kind = p.kindPred.Label
 		}
 	}
-	item := dispatch.Item{Text: text, Kind: p.t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID}
+	item := dispatch.Item{Text: text, Kind: p.t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID,
+		Place: p.t.Place, Lat: sub.Lat, Lon: sub.Lon, CoordSystem: sub.CoordSystem}
 	if s.opts.Tagger != nil {
 		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
+		p.tagPred = item.Tag
 	}
 	p.decision = s.router.Route(item)
 	if s.opts.Urgency != nil {
@@ -267,7 +294,7 @@ func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared)
 			return err
 		}
 	}
-	if err := s.applyDecision(ctx, tx, t, p.decision, at); err != nil {
+	if err := s.applyDecisionWith(ctx, tx, t, p.decision, at, explainFeaturesDetails(p.tagPred, p.decision)); err != nil {
 		return err
 	}
 	if err := indexForSearch(ctx, tx, t); err != nil {
@@ -368,6 +395,16 @@ var errDuplicate = errors.New("duplicate external id")
 
 // applyDecision records the tag and moves a received ticket to a unit or to triage.
 func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision, at time.Time) error {
+	return s.applyDecisionWith(ctx, tx, t, d, at, nil)
+}
+
+// applyDecisionWith is applyDecision with extra details for the event.
+func (s *Service) applyDecisionWith(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision,
+	at time.Time, extra map[string]string) error {
+	details := explainDetails(d)
+	for k, v := range extra {
+		details[k] = v
+	}
 	t.Tag, t.TagConfidence, t.TagSource = d.Tag, d.Confidence, d.TagSource
 	if d.Tag != "" {
 		if err := saveTags(ctx, tx, t.ID, "tag", d.Tag, d.Confidence, d.TagSource); err != nil {
@@ -376,14 +413,14 @@ func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, t *ticket.Tic
 	}
 	if d.Triage {
 		in := ticket.Input{Reason: d.Reason}
-		return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActTriage, in, at, explainDetails(d))
+		return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActTriage, in, at, details)
 	}
 	in, err := s.dispatchInput(d.UnitID, t.Tag, t.Priority, at)
 	if err != nil {
 		return err
 	}
 	in.RouteSource = d.Source
-	return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActDispatch, in, at, explainDetails(d))
+	return s.applyWithDetails(ctx, tx, t, ticket.System, ticket.ActDispatch, in, at, details)
 }
 
 func explainDetails(d dispatch.Decision) map[string]string {

@@ -272,6 +272,8 @@ func (s *Service) SubmitVoiceForm(ctx context.Context, f Form) (*ticket.Ticket, 
 }
 
 // submitVoiceOnly records a form whose only content is its recording.
+// NOTE: without text, emergency detection cannot run until staff transcribe
+// the recording; the form's fixed 110 notice is the only safeguard meanwhile.
 func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (*ticket.Ticket, bool, error) {
 	if f.Key == "" || f.BodyHash == "" {
 		return nil, false, fmt.Errorf("%w: the form key is missing", ErrInvalid)

@@ -35,6 +35,10 @@ type app struct {
 	profile *profile.Profile
 	db      *store.DB
 	audit   *audit.Log
+	keys    *keyFile // the personal-data keys and where they came from, set by Keys
+	// demoRelay makes Service contact citizens through the demo relay provider
+	// when MINYI_RELAY_URL is not set.
+	demoRelay bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

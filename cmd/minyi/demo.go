@@ -35,8 +35,12 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if a.cfg.DB == "" {
 		a.cfg.DB = "sqlite:minyi-demo.db"
 	}
+	a.demoRelay = true
 	svc, err := a.Service(ctx)
 	if err != nil {
+		return err
+	}
+	if err := setAsideStaleCheckpoints(ctx, a, svc.DB()); err != nil {
 		return err
 	}
 	if err := seedDemo(ctx, a, svc); err != nil {

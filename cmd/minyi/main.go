@@ -38,4 +38,6 @@ var commands = map[string]command{
 	"audit":    {"sign, export and verify the access log", runAudit},
 	"search":   {"rebuild the full-text search index", runSearch},
 	"qr":       {"create, list, revoke, reissue and print QR codes", runQR},
+	"keys":     {"rotate and retire the personal-data encryption keys", runKeys},
+	"privacy":  {"purge personal data past the profile's retention period", runPrivacy},
 }

@@ -21,12 +21,14 @@ type serveOptions struct {
 	addr     string
 	certFile string
 	keyFile  string
+	audit    checkpointOptions
 }
 
 func (o *serveOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", envOr("MINYI_ADDR", "127.0.0.1:8080"), "listen address (env MINYI_ADDR)")
 	fs.StringVar(&o.certFile, "tls-cert", os.Getenv("MINYI_TLS_CERT"), "TLS certificate file; with --tls-key serves HTTPS (env MINYI_TLS_CERT)")
 	fs.StringVar(&o.keyFile, "tls-key", os.Getenv("MINYI_TLS_KEY"), "TLS private key file (env MINYI_TLS_KEY)")
+	o.audit.register(fs)
 }
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -44,8 +46,10 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	return serveHTTP(ctx, a, svc, o, nil)
 }
 
-// serveHTTP runs the HTTP server and the background sweep until ctx ends.
-// ready, if set, is called with the bound address once the server listens.
+// serveHTTP runs the HTTP server, the background sweep and the audit
+// checkpointer until ctx ends, and signs a final audit checkpoint after the
+// server has stopped. ready, if set, is called with the bound address once
+// the server listens.
 func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOptions, ready func(addr string)) error {
 	p, err := a.Profile()
 	if err != nil {
@@ -55,8 +59,21 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	if err != nil {
 		return err
 	}
+	auditLog, err := a.AuditLog(ctx)
+	if err != nil {
+		return err
+	}
+	checkpointer, err := startCheckpointer(ctx, a, db, o.audit)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := checkpointer.Close(); err != nil {
+			a.log.Error("final audit checkpoint failed", "error", err)
+		}
+	}()
 	srv := web.New(web.Options{
-		Service: svc, DB: db, Profile: p, Logger: a.log,
+		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog,
 		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
 		Voice:   a.voiceOptions(),
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
@@ -82,6 +99,7 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 		ready(ln.Addr().String())
 	}
 	go sweepLoop(ctx, a, svc)
+	go retrainLoop(ctx, a)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -95,12 +113,26 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	return hs.Shutdown(shutdownCtx)
 }
 
-// sweepLoop flags overdue tickets every minute and deletes the photos of
-// citizen forms that were never sent.
+// sweepLoop flags overdue tickets every minute, deletes the photos of
+// citizen forms that were never sent, loads a rotated key file, and once an
+// hour shreds personal data past the profile's retention period.
 func sweepLoop(ctx context.Context, a *app, svc *workflow.Service) {
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(keysReloadInterval)
 	defer tick.Stop()
+	var lastPurge time.Time
 	for {
+		if err := a.reloadKeys(); err != nil && ctx.Err() == nil {
+			a.log.Error("loading the rotated key file failed; still using the old keys", "error", err)
+		}
+		if time.Since(lastPurge) >= time.Hour {
+			lastPurge = time.Now()
+			if res, _, err := purgePersonalData(ctx, a, lastPurge, false); err != nil && ctx.Err() == nil {
+				a.log.Warn("retention purge failed", "error", err)
+			} else if res.Tickets > 0 {
+				a.log.Info("retention purge", "tickets", res.Tickets, "values", res.Values,
+					"messages", res.Messages, "recordings", res.Recordings)
+			}
+		}
 		if n, err := svc.SweepOverdue(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			a.log.Warn("overdue sweep failed", "error", err)
 		} else if n > 0 {

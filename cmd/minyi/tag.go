@@ -14,11 +14,20 @@ import (
 
 const tagUsage = `用法 usage: minyi tag train --in FILE [--head NAME] [--method linear|nb] [--all]
        minyi tag eval  --in FILE [--head NAME] [--all]
+       minyi tag retrain --base FILE [--head NAME] [--method linear|nb]
+       minyi tag rollback [--head NAME] [--to VERSION]
+       minyi tag list [--head NAME]
 
 train  用 FILE 中未留出的行训练模型，存为该 head 的新版本并启用
        trains on the rows of FILE outside the held-out fifth, stores a new version and activates it
 eval   用 FILE 中留出的五分之一评估该 head 当前启用的模型
        evaluates the head's active model on the held-out fifth of FILE
+retrain 用 FILE 加上工作人员的更正训练新版本，在留出集上不差于当前版本才启用
+       trains a new version on FILE plus staff corrections and activates it only
+       if its macro-F1 on the held-out fifth of both is not below the active one's
+rollback 启用较旧的版本（默认：当前版本的前一个）
+       activates an older version (default: the one before the active version)
+list   列出各版本及其评估指标 lists the stored versions with their figures
 
 FILE is JSON Lines with "title" and/or "body" and "label". A row is held out when
 classify.HeldOut(text) is true: the FNV-1a hash of its normalised text is divisible by 5.`
@@ -27,18 +36,24 @@ classify.HeldOut(text) is true: the FNV-1a hash of its normalised text is divisi
 func runTag(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprintln(a.stderr, tagUsage)
-		return usageError{"缺少子命令 missing subcommand: train or eval"}
+		return usageError{"缺少子命令 missing subcommand: train, eval, retrain, rollback or list"}
 	}
 	switch args[0] {
 	case "train":
 		return runTagTrain(ctx, a, args[1:])
 	case "eval":
 		return runTagEval(ctx, a, args[1:])
+	case "retrain":
+		return runTagRetrain(ctx, a, args[1:])
+	case "rollback":
+		return runTagRollback(ctx, a, args[1:])
+	case "list":
+		return runTagList(ctx, a, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(a.stdout, tagUsage)
 		return nil
 	}
-	return usageError{fmt.Sprintf("未知子命令 unknown subcommand %q: use train or eval", args[0])}
+	return usageError{fmt.Sprintf("未知子命令 unknown subcommand %q: use train, eval, retrain, rollback or list", args[0])}
 }
 
 // tagFlags are the flags train and eval share.

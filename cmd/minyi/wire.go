@@ -36,30 +36,48 @@ func (a *app) sidePath(suffix string) string {
 // Keys loads the personal-data keys from MINYI_KEYS_FILE or MINYI_KEYS, or
 // else from a key file beside the database, creating it on first use.
 func (a *app) Keys() (*privacy.Keys, error) {
+	k, path, err := a.loadKeys()
+	if err == nil {
+		a.keys = &keyFile{path: path, keys: k}
+		if path != "" {
+			if info, err := os.Stat(path); err == nil {
+				a.keys.modTime = info.ModTime()
+			}
+		}
+	}
+	return k, err
+}
+
+// loadKeys returns the keys and the key file they came from ("" for MINYI_KEYS).
+func (a *app) loadKeys() (*privacy.Keys, string, error) {
+	if path := os.Getenv(privacy.KeysFileEnv); path != "" {
+		k, err := privacy.ReadKeysFile(path)
+		return k, path, err
+	}
 	k, err := privacy.LoadKeys(os.Getenv)
 	if err == nil {
-		return k, nil
+		return k, "", nil
 	}
 	if !errors.Is(err, privacy.ErrNoKeys) {
-		return nil, err
+		return nil, "", err
 	}
 	path := a.sidePath(".keys")
 	if k, err := privacy.ReadKeysFile(path); err == nil {
-		return k, nil
+		return k, path, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, "", err
 	}
 	k, err = privacy.GenerateKeys()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := k.WriteFile(path); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	abs, _ := filepath.Abs(path)
 	a.log.Warn("created a new personal-data key file; back it up, without it encrypted data is lost",
 		"path", abs)
-	return k, nil
+	return k, path, nil
 }
 
 // tagger adapts classify.Tagger to workflow.Tagger.
@@ -70,7 +88,11 @@ func (t tagger) Predict(ctx context.Context, head, text string) (dispatch.Predic
 	if !ok {
 		return dispatch.Prediction{}, false
 	}
-	return dispatch.Prediction{Label: p.Label, Confidence: p.Confidence, Source: source}, true
+	explain := make([]dispatch.Feature, len(p.Explain))
+	for i, f := range p.Explain {
+		explain[i] = dispatch.Feature{Text: f.Text, Weight: f.Weight}
+	}
+	return dispatch.Prediction{Label: p.Label, Confidence: p.Confidence, Source: source, Explain: explain}, true
 }
 
 // Service opens the database and returns the workflow service with tagging and privacy wired in.
@@ -95,11 +117,17 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
+	a.keys.vault = prot.Vault()
+	relay, err := a.relay(prot.Vault())
+	if err != nil {
+		return nil, err
+	}
 	ct := classify.NewTagger(db, "tag", "kind")
 	ct.SetLogger(a.log)
 	return workflow.New(workflow.Options{
 		DB: db, Profile: p, Protector: prot, Tagger: tagger{ct},
-		Urgency: classify.Urgent, Audit: auditFunc(log), Logger: a.log,
+		Urgency: classify.Urgent, Audit: workflow.AuditLog(log), Logger: a.log,
+		Relay: relay, SMSTrackingCode: relay != nil,
 	})
 }
 
@@ -131,21 +159,28 @@ func (a *app) AuditLog(ctx context.Context) (*audit.Log, error) {
 	return l, nil
 }
 
-// auditFunc records workflow accesses in the access log, with the request's
-// id, client address and session taken from the context.
-func auditFunc(l *audit.Log) workflow.AuditFunc {
-	return func(ctx context.Context, tx *store.Tx, acc workflow.Access) error {
-		m := audit.MetaFrom(ctx)
-		login := acc.Actor.Login
-		if login == "" {
-			login = string(acc.Actor.Role)
+// relay returns the contact relay: the HTTP gateway at MINYI_RELAY_URL (with
+// the bearer token from MINYI_RELAY_TOKEN_FILE or MINYI_RELAY_TOKEN), else
+// the demo provider in demo mode, else nil, which leaves the console's
+// call-back and message buttons disabled with an explanation.
+func (a *app) relay(vault *privacy.Vault) (*privacy.Relay, error) {
+	if u := os.Getenv("MINYI_RELAY_URL"); u != "" {
+		token := os.Getenv("MINYI_RELAY_TOKEN")
+		if path := os.Getenv("MINYI_RELAY_TOKEN_FILE"); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("relay token: %w", err)
+			}
+			token = strings.TrimSpace(string(b))
 		}
-		_, err := l.Append(ctx, tx, audit.Record{
-			AccountID: acc.Actor.ID, AccountName: login, Role: string(acc.Actor.Role), SessionHash: m.SessionHash,
-			Action: acc.Action, TicketID: acc.TicketID, Fields: acc.Fields, Purpose: acc.Purpose,
-			Result: acc.Result, ClientAddr: m.ClientAddr, RequestID: m.RequestID, Filter: acc.Filter,
-			Count: int64(acc.Count),
-		})
-		return err
+		p, err := privacy.NewHTTPProvider(u, token)
+		if err != nil {
+			return nil, err
+		}
+		return privacy.NewRelay(vault, p, 0), nil
 	}
+	if a.demoRelay {
+		return privacy.NewRelay(vault, privacy.NewDemoProvider(), 0), nil
+	}
+	return nil, nil
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"minyi/audit"
+	"minyi/store"
+)
+
+// Defaults of the background checkpointer in serve and demo. Every record
+// signed within five minutes bounds how much an undetected deletion of the
+// newest records can hide.
+const (
+	defaultAuditEvery    = 1000
+	defaultAuditInterval = 5 * time.Minute
+)
+
+// checkpointOptions are the serve and demo flags that set how often the
+// access log is signed.
+type checkpointOptions struct {
+	every    int64
+	interval time.Duration
+}
+
+func (o *checkpointOptions) register(fs *flag.FlagSet) {
+	every := int64(defaultAuditEvery)
+	if v, err := strconv.ParseInt(os.Getenv("MINYI_AUDIT_EVERY"), 10, 64); err == nil && v > 0 {
+		every = v
+	}
+	interval := defaultAuditInterval
+	if v, err := time.ParseDuration(os.Getenv("MINYI_AUDIT_INTERVAL")); err == nil && v > 0 {
+		interval = v
+	}
+	fs.Int64Var(&o.every, "audit-every", every,
+		"sign an audit checkpoint after this many new access records (env MINYI_AUDIT_EVERY)")
+	fs.DurationVar(&o.interval, "audit-interval", interval,
+		"sign an audit checkpoint at least this often while records arrive, such as 5m (env MINYI_AUDIT_INTERVAL)")
+}
+
+// startCheckpointer checks that the access log in the database extends the
+// newest signed checkpoint, signs the records written since, and starts
+// signing in the background. The caller must call Close on the result at
+// shutdown, which signs a final checkpoint. A log that does not extend the
+// checkpoint file stops the start with an error that says what to do.
+func startCheckpointer(ctx context.Context, a *app, db *store.DB, o checkpointOptions) (*audit.Checkpointer, error) {
+	l, err := a.AuditLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, err = l.Checkpoint(ctx, db)
+	if errors.Is(err, audit.ErrInconsistent) {
+		return nil, fmt.Errorf("审计日志与已签名的检查点不一致 (the access log in the database does not extend the "+
+			"signed checkpoints in %s): %w\n"+
+			"If you replaced or deleted the database on purpose, move %s elsewhere (keep it for the auditors) "+
+			"and start again.\nOtherwise access records were changed or removed: keep the database and the "+
+			"file, and run \"minyi audit export\" and \"minyi audit verify\" to find the first change",
+			l.CheckpointPath(), err, l.CheckpointPath())
+	}
+	if err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+		return nil, fmt.Errorf("audit checkpoint at start: %w", err)
+	}
+	c := audit.NewCheckpointer(l, db, audit.CheckpointerOptions{Every: o.every, Interval: o.interval})
+	go func() { _ = c.Run(ctx) }()
+	a.log.Info("audit checkpointer started", "every_records", o.every, "interval", o.interval.String(),
+		"checkpoints", l.CheckpointPath())
+	return c, nil
+}
+
+// setAsideStaleCheckpoints moves the checkpoint file of a demo database
+// aside when the database holds no access records but the file holds signed
+// checkpoints: the database was deleted and the file belongs to the old one.
+// Without this the first checkpoint of the new database would be refused as
+// a truncated log.
+func setAsideStaleCheckpoints(ctx context.Context, a *app, db *store.DB) error {
+	l, err := a.AuditLog(ctx)
+	if err != nil {
+		return err
+	}
+	size, err := audit.TreeSize(ctx, db)
+	if err != nil || size > 0 {
+		return err
+	}
+	path := l.CheckpointPath()
+	info, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && info.Size() == 0) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("audit checkpoint file: %w", err)
+	}
+	old := path + ".old-" + time.Now().UTC().Format("20060102T150405Z")
+	if err := os.Rename(path, old); err != nil {
+		return fmt.Errorf("set aside the checkpoints of the deleted demo database: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "演示数据库是新的，旧的审计检查点文件已移到 %s\n"+
+		"(the demo database is new; the audit checkpoints of the deleted one were moved to %s)\n", old, old)
+	return nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"minyi/org"
+	"minyi/privacy"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// TestKeysRotateAndRetire runs "keys rotate" and "keys retire" against a key
+// file beside a SQLite database, and checks that a running service loads the
+// rotated file.
+func TestKeysRotateAndRetire(t *testing.T) {
+	t.Setenv(privacy.KeysFileEnv, "")
+	t.Setenv(privacy.KeysEnv, "")
+	t.Setenv("MINYI_RELAY_URL", "")
+	ctx := context.Background()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	newApp := func() *app {
+		return &app{cfg: config{DB: "sqlite:" + filepath.Join(dir, "minyi.db"), Profile: "police"},
+			stdout: &out, stderr: io.Discard, log: slog.New(slog.DiscardHandler), demoRelay: true}
+	}
+	server := newApp()
+	defer server.close()
+	svc, err := server.Service(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Sync(ctx, svc.DB(), svc.Profile()); err != nil {
+		t.Fatal(err)
+	}
+	tk, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan",
+		Phone: "13912340001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cli := newApp()
+	defer cli.close()
+	out.Reset()
+	if err := runKeys(ctx, cli, []string{"retire", "k1"}); err == nil {
+		t.Fatal("retire of the primary key in use succeeded")
+	}
+	if err := runKeys(ctx, cli, []string{"rotate", "--settle", "0", "--batch", "1"}); err != nil {
+		t.Fatalf("rotate: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"added key k2", "vault: 1 rows re-encrypted", "0 rows left on older keys"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("rotate output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The server still seals with k1 until it loads the file.
+	time.Sleep(10 * time.Millisecond)
+	if err := server.reloadKeys(); err != nil {
+		t.Fatal(err)
+	}
+	if got := server.keys.vault.PrimaryKeyID(); got != "k2" {
+		t.Fatalf("server's primary key after reload = %s, want k2", got)
+	}
+	actor := ticketActor(t, svc, "centre1")
+	if _, err := svc.Contact(ctx, actor, tk.ID, workflow.ContactRequest{Channel: "message", Text: "您好"}); err != nil {
+		t.Fatalf("contact after rotation: %v", err)
+	}
+	out.Reset()
+	if err := runKeys(ctx, cli, []string{"retire", "k1"}); err != nil {
+		t.Fatalf("retire k1: %v", err)
+	}
+	k, err := privacy.ReadKeysFile(filepath.Join(dir, "minyi.db.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.AEAD) != 1 || k.Primary != "k2" {
+		t.Fatalf("key file after retire: primary %s, %d keys", k.Primary, len(k.AEAD))
+	}
+}
+
+func ticketActor(t *testing.T, svc *workflow.Service, name string) ticket.Actor {
+	t.Helper()
+	acct, err := org.AccountByName(context.Background(), svc.DB(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acct.Actor()
+}

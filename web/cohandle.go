@@ -1,0 +1,36 @@
+package web
+
+import (
+	"strings"
+
+	"minyi/ticket"
+)
+
+// readerOf returns a as it reads t, a ticket that workflow.Get, List or Act
+// returned to it. A handler or leader reaches a ticket outside its units
+// only as a co-handler, so the flag is set then. The flag only selects the
+// forms and actions offered, and workflow.Act checks each action again.
+func readerOf(a ticket.Actor, t *ticket.Ticket) ticket.Actor {
+	if (a.Role == ticket.RoleHandler || a.Role == ticket.RoleLeader) && !a.InScope(t.UnitPath) {
+		a.CoHandler = true
+	}
+	return a
+}
+
+// inviteUnitOptions lists the units a lead unit may invite to co-handle t:
+// every unit below the root that neither contains the lead unit nor lies
+// within it, except the centre and the discipline unit.
+func (s *Server) inviteUnitOptions(t *ticket.Ticket) []selectOption {
+	var out []selectOption
+	for _, u := range s.prof.Units {
+		if u.Parent == "" || u.ID == s.prof.CentreUnit || u.ID == s.prof.DisciplineUnit {
+			continue
+		}
+		p := s.prof.UnitPath(u.ID)
+		if strings.HasPrefix(p, t.UnitPath) || strings.HasPrefix(t.UnitPath, p) {
+			continue
+		}
+		out = append(out, selectOption{Value: u.ID, Label: u.Name})
+	}
+	return out
+}
