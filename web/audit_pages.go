@@ -181,6 +181,7 @@ func (s *Server) readAuditRecords(r *http.Request, q auditQuery, limit, offset i
 type auditRow struct {
 	audit.Record
 	When        string
+	RoleLabel   string
 	ActionLabel string
 	ResultLabel string
 }
@@ -240,8 +241,12 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) auditRow(lang string, rec audit.Record) auditRow {
-	return auditRow{Record: rec, When: rec.Time.In(s.prof.Location).Format("2006-01-02 15:04:05"),
+	row := auditRow{Record: rec, When: rec.Time.In(s.prof.Location).Format("2006-01-02 15:04:05"), RoleLabel: rec.Role,
 		ActionLabel: auditActionText(lang, rec.Action), ResultLabel: consoleText(lang, "audit.result."+rec.Result)}
+	if _, ok := consoleTexts["role."+rec.Role]; ok {
+		row.RoleLabel = consoleText(lang, "role."+rec.Role)
+	}
+	return row
 }
 
 // auditActionText returns the name of an action, or the action itself when

@@ -371,6 +371,10 @@ func TestAuditorPages(t *testing.T) {
 		ctx := context.Background()
 		e := newAuditEnv(t, db, "auditor")
 		const ticketID = 4242
+		centre, err := org.AccountByName(ctx, db, "centre1")
+		if err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now().Add(-2 * time.Hour)
 		for i := range 60 {
 			action := audit.ActionTicketRead
@@ -379,7 +383,7 @@ func TestAuditorPages(t *testing.T) {
 			}
 			err := db.InTx(ctx, func(tx *store.Tx) error {
 				_, err := e.log.Append(ctx, tx, audit.Record{Time: start.Add(time.Duration(i) * time.Second),
-					AccountID: 7, AccountName: "centre1", Role: "centre", Action: action, TicketID: ticketID,
+					AccountID: centre.ID, AccountName: "centre1", Role: "centre", Action: action, TicketID: ticketID,
 					Purpose: fmt.Sprintf("step-%02d", i), Result: audit.ResultOK, RequestID: fmt.Sprintf("fixture-%02d", i)})
 				return err
 			})
@@ -430,12 +434,13 @@ func TestAuditorPages(t *testing.T) {
 			t.Errorf("ticket spreadsheet has %d records, want 60", n)
 		}
 
-		today := time.Now().In(mustLocation(t)).Format(time.DateOnly)
-		exports := b.send("GET", "/console/audit/exports?from="+today+"&to="+today, "aud-exports", "", nil, "")
+		loc := mustLocation(t)
+		first, today := start.In(loc).Format(time.DateOnly), time.Now().In(loc).Format(time.DateOnly)
+		exports := b.send("GET", "/console/audit/exports?from="+first+"&to="+today, "aud-exports", "", nil, "")
 		if n := strings.Count(exports.body, `data-action="ticket.export"`); n != 6 || strings.Contains(exports.body, `data-action="ticket.read"`) {
 			t.Errorf("exports list has %d exports, want 6 and no reads", n)
 		}
-		account := b.send("GET", "/console/audit/account?account=centre1&from="+today+"&to="+today, "aud-account", "", nil, "")
+		account := b.send("GET", "/console/audit/account?account=centre1&from="+first+"&to="+today, "aud-account", "", nil, "")
 		if n := strings.Count(account.body, "<tr data-seq="); n != 50 {
 			t.Errorf("account list has %d rows, want 50", n)
 		}
@@ -452,7 +457,7 @@ func TestAuditorPages(t *testing.T) {
 			{"aud-p1", "audit.read", fmt.Sprintf("view=ticket&ticket=%d", ticketID)},
 			{"aud-p2", "audit.read", "page=2"},
 			{"aud-xlsx", "audit.export", fmt.Sprintf("view=ticket&ticket=%d", ticketID)},
-			{"aud-exports", "audit.read", "view=exports&from=" + today},
+			{"aud-exports", "audit.read", "view=exports&from=" + first + "&to=" + today},
 			{"aud-account", "audit.read", "view=account&account=centre1"},
 		} {
 			recs := by[c.requestID]

@@ -69,6 +69,7 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 // inboxData is a unit's work list.
 type inboxData struct {
 	ToSign, InHand, Returned, Replied []consoleRow
+	CoHandling                        []consoleRow // tickets of other units that this unit co-handles
 }
 
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +90,14 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) {
 			s.consoleError(w, r, err)
 			return
 		}
-		*sec.into = rows
+		*sec.into = nil
+		for _, row := range rows {
+			if readerOf(v.Account.Actor(), row.T).CoHandler {
+				d.CoHandling = append(d.CoHandling, row)
+			} else {
+				*sec.into = append(*sec.into, row)
+			}
+		}
 	}
 	// A ticket in hand whose reply the centre rejected shows the rejection and its comment.
 	last, err := s.svc.LatestEvents(r.Context(), ticketIDs(d.InHand), ticket.ActAccept, ticket.ActReject)
@@ -120,6 +128,10 @@ type ticketData struct {
 	Contact *contactForm
 	// TagExplain is what weighed most for the model's tag; nil when staff or a rule set it.
 	TagExplain []dispatch.Feature
+	// CoHandling is set when the account reads the ticket as a co-handler.
+	CoHandling  bool
+	CoHandlers  []workflow.CoHandler
+	Attachments []workflow.Attachment
 }
 
 // timelineEvent is one timeline step with its details in display order.
@@ -148,7 +160,9 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.newView(w, r, "title.ticket")
 	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket), TagExplain: workflow.TagExplanation(d.Ticket, d.Events)}
-	if Allowed(acct.Role, PermTicketContact) {
+	data.CoHandling, data.CoHandlers, data.Attachments = d.Reader.CoHandler, d.CoHandlers, d.Attachments
+	// Only the lead unit and the centre contact the citizen.
+	if Allowed(acct.Role, PermTicketContact) && !d.Reader.CoHandler {
 		data.Contact = &contactForm{Configured: s.svc.HasRelay()}
 	}
 	for _, ev := range d.Events {

@@ -178,7 +178,7 @@ func (f actionForm) Name() string { return string(f.Action) }
 func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []actionForm {
 	var out []actionForm
 	offered := consoleActions()
-	for _, act := range ticket.Available(t, v.Account.Actor()) {
+	for _, act := range ticket.Available(t, readerOf(v.Account.Actor(), t)) {
 		if !containsAction(offered, act) || (len(only) > 0 && !containsAction(only, act)) || !fits(t, act) {
 			continue
 		}
@@ -203,6 +203,11 @@ func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []action
 			if tag, ok := v.s.prof.Tag(t.Tag); ok {
 				f.Destination = tag.TransferTo
 			}
+		case ticket.ActInviteCohandler:
+			if v.s.svc.ConductComplaint(t) {
+				continue // a complaint about an officer's conduct is never co-handled
+			}
+			f.Units = v.s.inviteUnitOptions(t)
 		case ticket.ActAccept, ticket.ActApprove, ticket.ActClose:
 			f.Inline = true
 		}
@@ -330,10 +335,20 @@ func (v *consoleView) DetailValue(key, value string) string {
 		return v.T("no")
 	case key == "outcome":
 		return v.Outcome(ticket.Outcome(value))
-	case key == "due" || key == "reply_due":
+	case key == "cohandler":
+		return v.UnitName(value)
+		case key == "due" || key == "reply_due":
 		if at, err := time.Parse(time.RFC3339, value); err == nil {
 			return v.When(at)
 		}
 	}
 	return value
+}
+
+// Size formats a file size in KB or MB.
+func (v *consoleView) Size(n int64) string {
+	if n < 1<<20 {
+		return strconv.FormatInt((n+1023)/1024, 10) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
 }

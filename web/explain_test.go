@@ -52,7 +52,7 @@ func TestTagExplanationOnConsolePage(t *testing.T) {
 		}
 		i := strings.Index(page, `id="tag-explain"`)
 		if i < 0 || !strings.Contains(page[i:], "噪音</span>、<span") {
-			t.Fatalf("ticket page has no explanation row with 噪音 first")
+			t.Fatalf("ticket page has no explanation row with 噪音 first: %s", page[strings.Index(page, `id="tag"`):][:600])
 		}
 		if strings.Contains(page, "explain_features") {
 			t.Errorf("the timeline shows the raw explain_features detail")

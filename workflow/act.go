@@ -105,6 +105,9 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 		}
 		return nil, denied
 	}
+	if out.State.Ended() && s.opts.OnEnded != nil {
+		s.opts.OnEnded(out.ID)
+	}
 	return out, nil
 }
 

@@ -17,10 +17,10 @@ type CoHandler struct {
 	InvitedAt time.Time
 }
 
-// conductComplaint reports whether t is a complaint about an officer's
+// ConductComplaint reports whether t is a complaint about an officer's
 // conduct: a ticket of the discipline unit's subtree, a ticket with a
 // conduct tag, or a complaint that names an officer. No co-handler may see one.
-func (s *Service) conductComplaint(t *ticket.Ticket) bool {
+func (s *Service) ConductComplaint(t *ticket.Ticket) bool {
 	if d := s.prof.DisciplineUnit; d != "" {
 		if t.UnitID == d || strings.HasPrefix(t.UnitPath, s.prof.UnitPath(d)) {
 			return true
@@ -39,7 +39,7 @@ func (s *Service) coHandles(ctx context.Context, q store.Querier, actor ticket.A
 	if actor.Role != ticket.RoleHandler && actor.Role != ticket.RoleLeader {
 		return false, nil
 	}
-	if actor.UnitPath == "" || t.UnitID == "" || s.conductComplaint(t) {
+	if actor.UnitPath == "" || t.UnitID == "" || s.ConductComplaint(t) {
 		return false, nil
 	}
 	var n int
@@ -69,7 +69,7 @@ func (s *Service) admit(ctx context.Context, q store.Querier, actor ticket.Actor
 
 // coHandledClause returns an SQL condition on the tickets table that admits
 // the tickets a unit within scope co-handles, with its arguments. It repeats
-// coHandles and conductComplaint in SQL.
+// coHandles and ConductComplaint in SQL.
 func (s *Service) coHandledClause(scope string) (string, []any) {
 	cond := `EXISTS (SELECT 1 FROM ticket_cohandlers c WHERE c.ticket_id = tickets.id
 		AND c.lead_unit_id = tickets.unit_id AND c.unit_path LIKE ?)
@@ -98,7 +98,7 @@ func (s *Service) inviteInput(actor ticket.Actor, t *ticket.Ticket, in ticket.In
 	if !actor.CanRead(t) {
 		return in, nil // Apply rejects it as out of scope, which must not reveal what the ticket is
 	}
-	if s.conductComplaint(t) {
+	if s.ConductComplaint(t) {
 		return in, fmt.Errorf("%w: a complaint about an officer's conduct cannot be co-handled", ticket.ErrInvalidInput)
 	}
 	if in.UnitID == "" {

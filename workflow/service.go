@@ -85,6 +85,13 @@ type Options struct {
 	// SMSTrackingCode texts each new ticket's tracking code to the citizen
 	// through Relay when the submission carries a phone number.
 	SMSTrackingCode bool
+	// OnCreated, if set, runs after each new ticket is committed, outside
+	// the transaction, for work such as duplicate checking that must not
+	// hold up or fail the submission.
+	OnCreated func(ctx context.Context, t *ticket.Ticket)
+	// OnEnded, if set, runs after an action leaves a ticket in an ended state
+	// (closed, merged, invalid, withdrawn, transferred out).
+	OnEnded func(id int64)
 }
 
 // Service runs the closed loop on one database.
@@ -371,6 +378,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 	} else {
 		for k, i := range todoIdx {
 			results[i] = BatchResult{Ticket: todo[k].t, Created: true}
+			s.created(ctx, todo[k].t)
 		}
 	}
 	// A repeat inside the batch reports the ticket of its first occurrence.
@@ -381,6 +389,12 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 		}
 	}
 	return results, nil
+}
+
+func (s *Service) created(ctx context.Context, t *ticket.Ticket) {
+	if s.opts.OnCreated != nil {
+		s.opts.OnCreated(ctx, t)
+	}
 }
 
 type sameBatchError int

@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"minyi/audit"
 	"minyi/classify"
+	"minyi/dedup"
 	"minyi/dispatch"
 	"minyi/privacy"
 	"minyi/store"
+	"minyi/ticket"
 	"minyi/workflow"
 )
 
@@ -124,12 +127,34 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	}
 	ct := classify.NewTagger(db, "tag", "kind")
 	ct.SetLogger(a.log)
-	return workflow.New(workflow.Options{
+	// The duplicate index holds the open items of the last week in memory;
+	// each new ticket is checked against it and suggestions are stored.
+	dups := dedup.NewIndex(dedup.Options{})
+	docs, err := dedup.Load(ctx, db, time.Now().Add(-dedupWindow))
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		dups.Add(d)
+	}
+	var svc *workflow.Service
+	svc, err = workflow.New(workflow.Options{
 		DB: db, Profile: p, Protector: prot, Tagger: tagger{ct},
 		Urgency: classify.Urgent, Audit: workflow.AuditLog(log), Logger: a.log,
 		Relay: relay, SMSTrackingCode: relay != nil,
+		OnCreated: func(ctx context.Context, t *ticket.Ticket) {
+			if _, err := dups.CheckTicket(ctx, svc, t); err != nil {
+				a.log.Warn("duplicate check failed", "ticket_id", t.ID, "error", err)
+			}
+		},
+		OnEnded: dups.Remove,
 	})
+	return svc, err
 }
+
+// dedupWindow is how far back open tickets are loaded into the duplicate
+// index at start; the index itself compares items within its own window.
+const dedupWindow = 7 * 24 * time.Hour
 
 // AuditLog opens the access log once. With PostgreSQL and no configured key
 // and checkpoint files, they default to files in the working folder, with a
