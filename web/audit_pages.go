@@ -105,7 +105,7 @@ func (q auditQuery) values(page int) string {
 var errAuditIncomplete = errors.New("incomplete audit query")
 
 // parseAuditQuery reads the list named by the path's last element. Invalid
-// values wrap errBadRequest; a missing ticket or account returns
+// values wrap errBadRequest, and a missing ticket or account returns
 // errAuditIncomplete.
 func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	view := strings.TrimSuffix(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], ".xlsx")
@@ -160,9 +160,11 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	return q, nil
 }
 
-// readAuditRecords returns the records of q and records the auditor's read
-// in the same transaction, so that no read of the log goes unrecorded.
-func (s *Server) readAuditRecords(r *http.Request, q auditQuery, limit, offset int, action string) ([]audit.Record, error) {
+// readAuditRecords returns up to limit records of q from offset, and records
+// the auditor's read of at most shown of them in the same transaction, so
+// that no read of the log goes unrecorded.
+func (s *Server) readAuditRecords(r *http.Request, q auditQuery, limit, offset, shown int,
+	action string) ([]audit.Record, error) {
 	acct, _ := AccountFrom(r.Context())
 	q.filter.Limit, q.filter.Offset = limit, offset
 	var recs []audit.Record
@@ -172,7 +174,7 @@ func (s *Server) readAuditRecords(r *http.Request, q auditQuery, limit, offset i
 			return err
 		}
 		return s.recordIn(r.Context(), tx, workflow.Access{Actor: acct.Actor(), Action: action,
-			Purpose: "audit " + q.View, Filter: q.describe(), Count: min(len(recs), auditPageSize), Result: audit.ResultOK})
+			Purpose: "audit " + q.View, Filter: q.describe(), Count: min(len(recs), shown), Result: audit.ResultOK})
 	})
 	return recs, err
 }
@@ -221,7 +223,7 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// One record more than a page shows whether a next page exists.
-	recs, err := s.readAuditRecords(r, q, auditPageSize+1, (q.Page-1)*auditPageSize, actionAuditRead)
+	recs, err := s.readAuditRecords(r, q, auditPageSize+1, (q.Page-1)*auditPageSize, auditPageSize, actionAuditRead)
 	if err != nil {
 		s.consoleError(w, r, err)
 		return
@@ -284,7 +286,7 @@ func (s *Server) auditXLSX(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	recs, err := s.readAuditRecords(r, q, auditXLSXMax, 0, actionAuditExport)
+	recs, err := s.readAuditRecords(r, q, auditXLSXMax, 0, auditXLSXMax, actionAuditExport)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -129,8 +129,8 @@ func generatedCitizen() (phone, name string) {
 	return phone, name
 }
 
-// recordsByRequest returns every access record, keyed by request id; records
-// that share a request id are kept in the order appended.
+// recordsByRequest returns every access record keyed by request id, in the
+// order appended, and all records newest first.
 func recordsByRequest(t *testing.T, db *store.DB) (map[string][]audit.Record, []audit.Record) {
 	t.Helper()
 	recs, err := audit.Query(context.Background(), db, audit.Filter{Limit: audit.MaxLimit})
@@ -145,9 +145,9 @@ func recordsByRequest(t *testing.T, db *store.DB) (map[string][]audit.Record, []
 }
 
 // TestAuditCoverage performs each kind of access through the HTTP router and
-// finds its record with the account, role, action, ticket, filter and count,
-// result, request id, client address and session, and checks that no record
-// holds the citizen's data or the ticket's text.
+// finds its record: account, role, action, ticket, filter and count, result,
+// request id, client address and session. No record may contain the
+// citizen's data or the ticket's text.
 func TestAuditCoverage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -224,11 +224,16 @@ func TestAuditCoverage(t *testing.T) {
 		if r := handler.send("GET", "/api/tickets/"+itoa(outOfScope.ID), "cov-denied-404", "", nil, ""); r.status != http.StatusNotFound {
 			t.Fatalf("handler on another station's ticket: %d", r.status)
 		}
+		if r := centre.send("POST", "/api/tickets/"+id+"/flag_urgent", "cov-denied-csrf", "not-the-token",
+			strings.NewReader("{}"), "application/json"); r.status != http.StatusForbidden {
+			t.Fatalf("action with a wrong CSRF token: %d", r.status)
+		}
 		if r := centre.send("POST", "/signout", "cov-signout", csrf, nil, ""); r.status != http.StatusSeeOther {
 			t.Fatalf("sign-out: %d", r.status)
 		}
 		// NOTE: no route shows the masked digits of a citizen's number yet, so
-		// that kind of access has no step here; Contact covers ticket.contact.
+		// that kind of access has no step here. The contact step covers the
+		// other use of ticket.contact.
 
 		type want struct {
 			account, role, action, result, filter, purpose string
@@ -246,6 +251,7 @@ func TestAuditCoverage(t *testing.T) {
 			"cov-change":        {account: "centre1", role: "centre", action: audit.ActionTicketChange, result: "ok", ticketID: inTriage.ID, purpose: "dispatch", session: session},
 			"cov-denied-403":    {account: "dongguan", role: "handler", action: audit.ActionDenied, result: "denied", purpose: "console:triage"},
 			"cov-denied-404":    {account: "dongguan", role: "handler", action: audit.ActionDenied, result: "denied", ticketID: outOfScope.ID},
+			"cov-denied-csrf":   {account: "centre1", role: "centre", action: audit.ActionDenied, result: "denied", ticketID: inScope.ID, purpose: "CSRF", session: session},
 			"cov-signout":       {account: "centre1", role: "centre", action: audit.ActionSignOut, result: "ok", session: session},
 		}
 		by, all := recordsByRequest(t, db)
@@ -469,6 +475,12 @@ func TestAuditorPages(t *testing.T) {
 			if r.AccountName != "auditor" || r.Action != c.action || !strings.Contains(r.Filter, c.filter) {
 				t.Errorf("%s: record %+v, want auditor, %s, filter with %q", c.requestID, r, c.action, c.filter)
 			}
+		}
+		if recs := by["aud-xlsx"]; len(recs) == 1 && recs[0].Count != 60 {
+			t.Errorf("spreadsheet record counts %d rows, want 60", recs[0].Count)
+		}
+		if recs := by["aud-p1"]; len(recs) == 1 && recs[0].Count != 50 {
+			t.Errorf("page record counts %d rows, want 50", recs[0].Count)
 		}
 	})
 }

@@ -107,6 +107,8 @@ var consoleNav = []struct {
 	{"nav.inbox", "/console/inbox", PermTicketList, []ticket.Role{ticket.RoleHandler, ticket.RoleLeader}},
 	{"nav.review", "/console/review", PermConsoleReview, nil},
 	{"nav.super", "/console/supervision", PermConsoleSupervision, nil},
+	{"nav.search", "/search", PermTicketList, nil},
+	{"nav.dashboard", "/dashboard", PermKPIRead, nil},
 	{"nav.officer", "/console/officers", PermOfficerRead, nil},
 	{"nav.audit", "/console/audit", PermAuditRead, nil},
 }

@@ -184,13 +184,16 @@ func TestConsoleBrowserWalk(t *testing.T) {
 		// 3. The station signs for it and replies; the centre rejects the reply.
 		handler.open("/console/inbox")
 		handler.submit(f("accept"))
-		reply := func(text string, rectified bool) {
+		reply := func(text string, rectified bool, files ...string) {
 			handler.open("/console/inbox")
 			handler.do("reply form", chromedp.Click(chromedp.CSS(row+" details.act-reply summary")),
 				chromedp.SendKeys(chromedp.CSS(f("reply")+` textarea[name="reply"]`), text))
 			if rectified {
 				handler.do("rectified", chromedp.Click(chromedp.CSS(f("reply")+` input[name="needs_rectification"]`)),
 					chromedp.Click(chromedp.CSS(f("reply")+` input[name="rectified"]`)))
+			}
+			if len(files) > 0 {
+				handler.do("attach files", chromedp.SetUploadFiles(chromedp.CSS(f("reply")+` input[name="file"]`), files))
 			}
 			handler.submit(f("reply"))
 		}
@@ -210,8 +213,17 @@ func TestConsoleBrowserWalk(t *testing.T) {
 			t.Errorf("rejected note %q lacks the comment", note)
 		}
 
-		// 4. A second reply passes review; the citizen is unsatisfied, which reopens it.
-		reply("已约谈噪声来源商户，已整改，夜间停止营业。", true)
+		// 4. A second reply, with a photo as evidence, passes review; the
+		// citizen is unsatisfied, which reopens it.
+		photo := filepath.Join(t.TempDir(), "整改现场.jpg")
+		if err := os.WriteFile(photo, exifJPEG(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		reply("已约谈噪声来源商户，已整改，夜间停止营业。", true, photo)
+		centre.open("/console/tickets/" + id)
+		if got := centre.text("#attachments"); !strings.Contains(got, "整改现场.jpg") {
+			t.Errorf("the ticket page lists attachments %q, want the reply's photo", got)
+		}
 		centre.open("/console/review")
 		centre.submit(f("approve"))
 		callback := func(outcome, note string) {

@@ -12,6 +12,9 @@ import (
 // PermTicketContact lets a role call or message a ticket's citizen through
 // the contact relay. Centre staff hold it for every ticket and unit handlers
 // for the tickets of their units; the workflow checks the unit scope.
+//
+// NOTE: no role gets the masked-digit view (138****1111). Repeat callers are
+// linked by the blind index in duplicate suggestions, which show no digit.
 const PermTicketContact Permission = "ticket:contact"
 
 // contactRoutes is the route table of the contact relay, in the console and the API.

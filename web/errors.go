@@ -34,6 +34,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		status, code, msg = http.StatusConflict, "invalid_transition", err.Error()
 	case errors.Is(err, workflow.ErrConflict):
 		status, code, msg = http.StatusConflict, "conflict", err.Error()
+	case errors.Is(err, errUploadTooLarge):
+		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", err.Error()
 	case errors.Is(err, ticket.ErrInvalidInput), errors.Is(err, workflow.ErrInvalid), errors.Is(err, errBadRequest):
 		status, code, msg = http.StatusBadRequest, "invalid_input", err.Error()
 	}

@@ -69,6 +69,32 @@ func TestReplyAttachments(t *testing.T) {
 			t.Fatalf("listed attachment = %+v", a)
 		}
 
+		var accesses []workflow.Access
+		audited, err := workflow.New(workflow.Options{DB: db, Profile: e.prof, Protector: e.prot,
+			Audit: func(_ context.Context, _ *store.Tx, a workflow.Access) error {
+				accesses = append(accesses, a)
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audited.AttachmentFile(ctx, lead, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audited.AttachmentFile(ctx, e.actor(t, "binjiang"), a.ID); !errors.Is(err, workflow.ErrNotFound) {
+			t.Fatalf("other station download: %v, want ErrNotFound", err)
+		}
+		if len(accesses) != 2 {
+			t.Fatalf("audit records = %+v, want a read and a denial", accesses)
+		}
+		if r := accesses[0]; r.Action != "ticket.read" || r.TicketID != tk.ID || r.Purpose != "attachment" ||
+			r.Result != "ok" || r.Actor.ID != lead.ID {
+			t.Errorf("read record = %+v", r)
+		}
+		if r := accesses[1]; r.Action != "request.denied" || r.TicketID != tk.ID || r.Result != "denied" {
+			t.Errorf("denial record = %+v", r)
+		}
+
 		for _, name := range []string{"dongguan", "centre1", "qinghe-leader"} {
 			got, err := e.svc.AttachmentFile(ctx, e.actor(t, name), a.ID)
 			if err != nil {

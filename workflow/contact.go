@@ -78,9 +78,6 @@ func (s *Service) Contact(ctx context.Context, actor ticket.Actor, id int64, req
 		return privacy.Outcome{}, fmt.Errorf("ticket %d: role %s may not contact citizens: %w", id, actor.Role,
 			ticket.ErrForbidden)
 	}
-	if err := req.validate(); err != nil {
-		return privacy.Outcome{}, err
-	}
 	t, err := loadTicket(ctx, s.db, id)
 	if err != nil {
 		return privacy.Outcome{}, err
@@ -94,6 +91,9 @@ func (s *Service) Contact(ctx context.Context, actor ticket.Actor, id int64, req
 			return privacy.Outcome{}, err
 		}
 		return privacy.Outcome{}, fmt.Errorf("ticket %d: %w", id, ErrNotFound)
+	}
+	if err := req.validate(); err != nil {
+		return privacy.Outcome{}, err
 	}
 	if s.opts.Relay == nil {
 		return privacy.Outcome{}, ErrNoRelay

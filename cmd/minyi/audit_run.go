@@ -13,9 +13,9 @@ import (
 	"minyi/store"
 )
 
-// Defaults of the background checkpointer in serve and demo. Every record
-// signed within five minutes bounds how much an undetected deletion of the
-// newest records can hide.
+// Defaults of the background checkpointer in serve and demo. A record waits
+// at most five minutes for a checkpoint while others arrive, so a deletion of
+// the newest records is caught within that time.
 const (
 	defaultAuditEvery    = 1000
 	defaultAuditInterval = 5 * time.Minute
@@ -47,7 +47,7 @@ func (o *checkpointOptions) register(fs *flag.FlagSet) {
 // newest signed checkpoint, signs the records written since, and starts
 // signing in the background. The caller must call Close on the result at
 // shutdown, which signs a final checkpoint. A log that does not extend the
-// checkpoint file stops the start with an error that says what to do.
+// checkpoint file stops the start with an error that names the next step.
 func startCheckpointer(ctx context.Context, a *app, db *store.DB, o checkpointOptions) (*audit.Checkpointer, error) {
 	l, err := a.AuditLog(ctx)
 	if err != nil {

@@ -92,3 +92,62 @@ func ticketActor(t *testing.T, svc *workflow.Service, name string) ticket.Actor 
 	}
 	return acct.Actor()
 }
+
+// TestPrivacyPurge runs "privacy purge" with and without --dry-run on a
+// ticket that ended longer ago than the police profile's 180 days.
+func TestPrivacyPurge(t *testing.T) {
+	t.Setenv(privacy.KeysFileEnv, "")
+	t.Setenv(privacy.KeysEnv, "")
+	ctx := context.Background()
+	var out bytes.Buffer
+	a := &app{cfg: config{DB: "sqlite:" + filepath.Join(t.TempDir(), "minyi.db"), Profile: "police"},
+		stdout: &out, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	defer a.close()
+	svc, err := a.Service(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Sync(ctx, svc.DB(), svc.Profile()); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, phone := range []string{"19900001111", "19900002222"} {
+		tk, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan",
+			Phone: phone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Act(ctx, workflow.Command{TicketID: tk.ID, Actor: ticketActor(t, svc, "centre1"),
+			Action: ticket.ActInvalidate, Input: ticket.Input{Reason: "重复测试"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	// The first ticket ended 181 days ago, the second just now.
+	if _, err := svc.DB().ExecContext(ctx, `UPDATE tickets SET ended_at = ? WHERE id = ?`,
+		time.Now().AddDate(0, 0, -181).UnixMilli(), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	vaultRows := func() int {
+		var n int
+		if err := svc.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM vault`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := runPrivacy(ctx, a, []string{"purge", "--dry-run"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "would shred the personal data of 1 tickets that ended before") || vaultRows() != 2 {
+		t.Fatalf("dry run printed %q and left %d vault rows", out.String(), vaultRows())
+	}
+	out.Reset()
+	if err := runPrivacy(ctx, a, []string{"purge"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "shredded the personal data of 1 tickets that ended before") ||
+		!strings.Contains(out.String(), ": 1 vault values") || vaultRows() != 1 {
+		t.Fatalf("purge printed %q and left %d vault rows", out.String(), vaultRows())
+	}
+}
