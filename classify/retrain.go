@@ -117,10 +117,10 @@ func Rollback(ctx context.Context, db *store.DB, head string, to int) (int, erro
 }
 
 // Corrections returns the examples staff have labelled for head through their
-// work: every ticket whose head tag in ticket_tags was last set by staff
-// (source "staff:LOGIN", as workflow.Retag writes it), and, for the "tag"
-// head, every ticket that the system sent to triage and centre staff then
-// dispatched, labelled with the tag it had when they did. The text is the
+// work. One is every ticket whose head tag in ticket_tags was last set by
+// staff (source "staff:LOGIN", as workflow.Retag writes it). For the "tag"
+// head, another is every ticket that the system sent to triage and centre
+// staff then dispatched, labelled with the tag it has now. The text is the
 // ticket's masked title and body, which is what the model reads at intake.
 func Corrections(ctx context.Context, q store.Querier, head string) ([]Example, error) {
 	query := `SELECT t.title, t.body, g.tag FROM tickets t JOIN ticket_tags g ON g.ticket_id = t.id AND g.head = ?
@@ -154,35 +154,35 @@ func Corrections(ctx context.Context, q store.Querier, head string) ([]Example, 
 
 // RetrainResult is the outcome of Retrain or Promote.
 type RetrainResult struct {
-	Head        string  `json:"head"`
-	Version     int     `json:"version"`     // the candidate's stored version
-	Previous    int     `json:"previous"`    // the version active before, 0 for none
-	Promoted    bool    `json:"promoted"`    // whether the candidate is now active
-	Rows        int     `json:"rows"`        // training rows, corrections counted CorrectionWeight times
-	Corrections int     `json:"corrections"` // corrections found, trained on or held out
-	HeldOut     int     `json:"held_out"`    // evaluation rows
-	Candidate   Report  `json:"candidate"`   // the candidate on the held-out rows
-	Current     Report  `json:"current"`     // the previously active model on the same rows
-	Reason      string  `json:"reason"`      // why it was or was not promoted
-	TrainSecs   float64 `json:"train_seconds"`
+	Head         string  `json:"head"`
+	Version      int     `json:"version"`     // the candidate's stored version
+	Previous     int     `json:"previous"`    // the version active before, 0 for none
+	Promoted     bool    `json:"promoted"`    // whether the candidate is now active
+	Rows         int     `json:"rows"`        // training rows, corrections counted CorrectionWeight times
+	Corrections  int     `json:"corrections"` // corrections found, trained on or held out
+	HeldOut      int     `json:"held_out"`    // evaluation rows
+	Candidate    Report  `json:"candidate"`   // the candidate on the held-out rows
+	Current      Report  `json:"current"`     // the previously active model on the same rows
+	Reason       string  `json:"reason"`      // the comparison that decided promotion
+	TrainSeconds float64 `json:"train_seconds"`
 }
 
-// Retrain trains a candidate model for head on the base examples outside the
-// held-out fifth plus the staff corrections outside it, each correction
-// counted CorrectionWeight times, and hands it to Promote with the held-out
-// fifth of both as the evaluation set. Held-out corrections only evaluate:
-// a correction whose text HeldOut selects is never trained on.
+// Retrain trains a candidate model for head and hands it to Promote. It
+// trains on the base examples outside the held-out fifth plus the staff
+// corrections outside it, each correction counted CorrectionWeight times.
+// The held-out fifth of both is the evaluation set, so a correction whose
+// text HeldOut selects is evaluated but never trained on.
 func Retrain(ctx context.Context, db *store.DB, head string, base []Example, opts Options) (RetrainResult, error) {
 	corrections, err := Corrections(ctx, db, head)
 	if err != nil {
 		return RetrainResult{}, err
 	}
 	train, held := Split(base)
-	ctrain, cheld := Split(corrections)
+	trainCorrections, heldCorrections := Split(corrections)
 	for range CorrectionWeight {
-		train = append(train, ctrain...)
+		train = append(train, trainCorrections...)
 	}
-	held = append(held, cheld...)
+	held = append(held, heldCorrections...)
 	start := time.Now()
 	m, err := Train(train, opts)
 	if err != nil {
@@ -190,7 +190,7 @@ func Retrain(ctx context.Context, db *store.DB, head string, base []Example, opt
 	}
 	took := time.Since(start)
 	r, err := Promote(ctx, db, head, m, held)
-	r.Rows, r.Corrections, r.TrainSecs = len(train), len(corrections), took.Seconds()
+	r.Rows, r.Corrections, r.TrainSeconds = len(train), len(corrections), took.Seconds()
 	return r, err
 }
 

@@ -57,6 +57,9 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	web.PermOfficerRead:        {ticket.RoleCentre, ticket.RoleHandler, ticket.RoleLeader},
 	web.PermTicketContact:      {ticket.RoleCentre, ticket.RoleHandler},
 	web.PermAuditRead:          {ticket.RoleAuditor},
+	web.PermRoutingQuality:     {ticket.RoleCentre, ticket.RoleLeader},
+	web.PermHotRead:            {ticket.RoleCentre, ticket.RoleLeader},
+	"ticket:unmerge":           {ticket.RoleCentre},
 }
 
 func roleIn(r ticket.Role, rs []ticket.Role) bool {

@@ -6,9 +6,9 @@ import (
 	"minyi/ticket"
 )
 
-// readerOf returns a as it reads t, a ticket that workflow.Get, List or Act
-// returned to it. A handler or leader reaches a ticket outside its units
-// only as a co-handler, so the flag is set then. The flag only selects the
+// readerOf returns actor a with CoHandler set when t lies outside a's units.
+// t must come from workflow.Get, List or Act for a, which admit a handler or
+// leader to such a ticket only as a co-handler. The flag only selects the
 // forms and actions offered, and workflow.Act checks each action again.
 func readerOf(a ticket.Actor, t *ticket.Ticket) ticket.Actor {
 	if (a.Role == ticket.RoleHandler || a.Role == ticket.RoleLeader) && !a.InScope(t.UnitPath) {

@@ -337,7 +337,7 @@ func (v *consoleView) DetailValue(key, value string) string {
 		return v.Outcome(ticket.Outcome(value))
 	case key == "cohandler":
 		return v.UnitName(value)
-		case key == "due" || key == "reply_due":
+	case key == "due" || key == "reply_due":
 		if at, err := time.Parse(time.RFC3339, value); err == nil {
 			return v.When(at)
 		}

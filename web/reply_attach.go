@@ -17,13 +17,14 @@ import (
 )
 
 // Limits of a reply with evidence files. A photo keeps the citizen photo
-// limit of 5 MB. A PDF may have up to workflow.MaxAttachmentBytes, and the
-// whole request maxUploadBytes, so five photos fit but not five large PDFs.
+// limit of 5 MB, a PDF may have up to workflow.MaxAttachmentBytes (10 MB),
+// and the whole request maxUploadBytes. So five photos of 5 MB fit, but four
+// PDFs of 9 MB do not.
 const (
-	maxUploadBytes       = 32 << 20
-	uploadMemoryBytes    = 4 << 20 // parts beyond this go to temporary files
-	attachmentFieldName  = "file"
-	pdfMagic             = "%PDF-"
+	maxUploadBytes      = 32 << 20
+	uploadMemoryBytes   = 4 << 20 // parts beyond this go to temporary files
+	attachmentFieldName = "file"
+	pdfMagic            = "%PDF-"
 )
 
 // isMultipart reports whether the request body is multipart/form-data.
@@ -124,8 +125,8 @@ func attachmentName(name string) string {
 }
 
 // apiAttachment serves a reply attachment to an account that may read its
-// ticket. workflow.AttachmentFile checks the scope and records the read; an
-// attachment of a ticket out of scope answers 404 like a missing one.
+// ticket. workflow.AttachmentFile checks the scope and records the read, and
+// an attachment of a ticket out of scope gets 404 like a missing one.
 func (s *Server) apiAttachment(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

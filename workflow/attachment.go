@@ -13,7 +13,7 @@ import (
 )
 
 // Limits on the evidence of one reply. The caller checks the content of each
-// file; these bounds hold whatever the caller does.
+// file, and these bounds hold whatever the caller does.
 const (
 	MaxAttachments       = 5
 	MaxAttachmentBytes   = 10 << 20

@@ -92,8 +92,8 @@ func (s *Service) coHandledClause(scope string) (string, []any) {
 	return "(" + cond + ")", args
 }
 
-// inviteInput checks an invitation before the ticket domain sees it: the
-// unit must exist and the ticket must not be a conduct complaint.
+// inviteInput checks an invitation before ticket.Apply runs: the unit must
+// exist and the ticket must not be a conduct complaint.
 func (s *Service) inviteInput(actor ticket.Actor, t *ticket.Ticket, in ticket.Input) (ticket.Input, error) {
 	if !actor.CanRead(t) {
 		return in, nil // Apply rejects it as out of scope, which must not reveal what the ticket is

@@ -14,7 +14,7 @@ import (
 const DetailExplainFeatures = "explain_features"
 
 // explainFeaturesDetails returns the event details that record why the model
-// chose the decision's tag: nothing when a rule or nobody chose it.
+// chose the decision's tag, or nil when a rule set the tag or no model ran.
 func explainFeaturesDetails(pred dispatch.Prediction, d dispatch.Decision) map[string]string {
 	if pred.Source == "" || d.TagSource != pred.Source || d.Tag != pred.Label || len(pred.Explain) == 0 {
 		return nil

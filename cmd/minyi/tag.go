@@ -27,7 +27,8 @@ retrain 用 FILE 加上工作人员的更正训练新版本，在留出集上不
        if its macro-F1 on the held-out fifth of both is not below the active one's
 rollback 启用较旧的版本（默认：当前版本的前一个）
        activates an older version (default: the one before the active version)
-list   列出各版本及其评估指标 lists the stored versions with their figures
+list   列出各版本及其评估指标，不带 --head 时列出所有头
+       lists the stored versions with their figures, of every head without --head
 
 FILE is JSON Lines with "title" and/or "body" and "label". A row is held out when
 classify.HeldOut(text) is true: the FNV-1a hash of its normalised text is divisible by 5.`

@@ -64,11 +64,11 @@ func runTagRetrain(ctx context.Context, a *app, args []string) error {
 	return printTagJSON(a, retrainSummary(r))
 }
 
-// retrainSummary is what retrain prints and logs: both figures and the verdict.
+// retrainSummary collects what retrain prints: both figures and whether the candidate was promoted.
 func retrainSummary(r classify.RetrainResult) map[string]any {
 	return map[string]any{
 		"head": r.Head, "version": r.Version, "previous": r.Previous, "promoted": r.Promoted, "reason": r.Reason,
-		"rows": r.Rows, "corrections": r.Corrections, "held_out": r.HeldOut, "train_seconds": r.TrainSecs,
+		"rows": r.Rows, "corrections": r.Corrections, "held_out": r.HeldOut, "train_seconds": r.TrainSeconds,
 		"candidate_macro_f1": r.Candidate.MacroF1, "candidate_accuracy": r.Candidate.Accuracy,
 		"current_macro_f1": r.Current.MacroF1, "current_accuracy": r.Current.Accuracy,
 	}
@@ -127,6 +127,10 @@ func runTagList(ctx context.Context, a *app, args []string) error {
 	versions, err := classify.Versions(ctx, db, head)
 	if err != nil {
 		return err
+	}
+	if len(versions) == 0 {
+		fmt.Fprintln(a.stderr, "没有已存的模型 no stored models; train one with minyi tag train")
+		return nil
 	}
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "头 head\t版本 version\t方法 method\t创建 created\t启用 active\t评估行 rows\t准确率 accuracy\tmacro-F1")
