@@ -107,14 +107,18 @@ func (r *Router) routeByTag(it Item) Decision {
 	}
 
 	tag, known := r.p.Tag(d.Tag)
-	if (it.OfficerID != "" && it.Kind == "投诉") || (known && tag.Conduct) {
+	confident := byKeyword || d.Confidence >= r.p.Triage.MinConfidence
+	// A complaint the citizen filed about a named officer is a conduct
+	// complaint whatever the model says; a conduct tag from the model counts
+	// only when it is confident, and otherwise the centre triages the item.
+	if (it.OfficerID != "" && it.Kind == "投诉") || (known && tag.Conduct && confident) {
 		d.step("complaint about an officer's conduct goes to the discipline unit %s", r.p.DisciplineUnit)
 		return r.dispatchTo(d, r.p.DisciplineUnit, "conduct")
 	}
 	if d.Tag == "" {
 		return d.triage("no tag could be assigned")
 	}
-	if !byKeyword && d.Confidence < r.p.Triage.MinConfidence {
+	if !confident {
 		return d.triage(fmt.Sprintf("confidence %.2f is below the threshold %.2f", d.Confidence, r.p.Triage.MinConfidence))
 	}
 	if known && tag.TransferTo != "" {

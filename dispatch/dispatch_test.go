@@ -48,6 +48,8 @@ func TestRoute(t *testing.T) {
 			item: Item{Text: "这个路口绿灯太短了", Tag: model("交通拥堵", 0.2), HasTag: true}},
 		{name: "conduct tag goes to discipline, not the code's station", wantUnit: "ducha", wantTag: "民警执法态度",
 			item: Item{Text: "民警态度恶劣", CodeUnit: "ps-dongguan", Tag: model("民警执法态度", 0.9), HasTag: true}},
+		{name: "unsure conduct tag goes to triage", wantTriage: "below the threshold", wantTag: "民警执法态度",
+			item: Item{Text: "说不清楚", CodeUnit: "ps-dongguan", Tag: model("民警执法态度", 0.17), HasTag: true}},
 		{name: "complaint about an officer goes to discipline", wantUnit: "ducha", wantTag: "窗口服务",
 			item: Item{Text: "办事太慢", Kind: "投诉", OfficerID: "o001", CodeUnit: "ps-dongguan",
 				Tag: model("窗口服务", 0.9), HasTag: true}},

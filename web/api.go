@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,11 +73,25 @@ type itemRequest struct {
 
 const maxBodyBytes = 1 << 20
 
+var errBodyTooLarge = fmt.Errorf("request body is larger than %d bytes", maxBodyBytes)
+
+// decodeJSON reads exactly one JSON object of at most maxBodyBytes with no
+// unknown fields and nothing after it.
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return fmt.Errorf("%w: reading the body failed: %v", errBadRequest, err)
+	}
+	if len(body) > maxBodyBytes {
+		return errBodyTooLarge
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: invalid JSON body: %v", errBadRequest, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: invalid JSON body: data after the object", errBadRequest)
 	}
 	return nil
 }

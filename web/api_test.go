@@ -173,9 +173,14 @@ func TestAPICreateAndWalk(t *testing.T) {
 		if code != http.StatusCreated {
 			t.Fatalf("create: %d %v", code, created)
 		}
-		again, _ := e.do(t, "centre1", "POST", "/api/items", map[string]any{"channel": "12345", "external_id": "X-9", "body": "x"})
+		again, _ := e.do(t, "centre1", "POST", "/api/items", map[string]any{
+			"channel": "12345", "external_id": "X-9", "body": "小区夜间噪音扰民，电话13900004321", "phone": "13900004321"})
 		if again != http.StatusOK {
 			t.Fatalf("repeat create: %d", again)
+		}
+		code, reused := e.do(t, "centre1", "POST", "/api/items", map[string]any{"channel": "12345", "external_id": "X-9", "body": "x"})
+		if code != http.StatusConflict || errCode(reused) != "id_reused" {
+			t.Fatalf("same id, other body: %d %v", code, reused)
 		}
 		id := itoa(int64(created["id"].(float64)))
 		// Without a code, a noise item has no routing rule and waits in triage.
@@ -214,4 +219,35 @@ func errMessage(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	s, _ := e["message"].(string)
 	return s
+}
+
+func TestAPIRejectsMalformedBodies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		post := func(body string) (int, map[string]any) {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/api/items", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+e.tokens["centre1"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, out
+		}
+		if code, body := post(`{"channel":"qr","body":"内容"} GARBAGE`); code != http.StatusBadRequest {
+			t.Errorf("trailing data: %d %v", code, body)
+		}
+		huge := `{"channel":"qr","body":"` + strings.Repeat("a", 2<<20) + `"}`
+		if code, body := post(huge); code != http.StatusRequestEntityTooLarge || errCode(body) != "too_large" {
+			t.Errorf("2 MiB body: %d %v", code, body)
+		}
+		if code, body := post(`{"channel":"qr","title":"\u0000x"}`); code != http.StatusBadRequest {
+			t.Errorf("NUL in title: %d %v", code, body)
+		}
+		if code, body := post(`{"channel":"../../etc","body":"内容"}`); code != http.StatusBadRequest {
+			t.Errorf("bad channel: %d %v", code, body)
+		}
+	})
 }

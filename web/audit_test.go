@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func newAuditEnv(t *testing.T, db *store.DB, withPasswords ...string) *auditEnv 
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	dir := t.TempDir()
 	key, err := audit.LoadOrCreateKey(filepath.Join(dir, "audit.key"), "minyi/test/audit")
 	if err != nil {
@@ -67,6 +69,7 @@ func newAuditEnv(t *testing.T, db *store.DB, withPasswords ...string) *auditEnv 
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}}
 	for _, name := range withPasswords {
 		if err := org.SetPassword(ctx, db, name, testPassword); err != nil {
@@ -124,8 +127,8 @@ func (b *browser) signInWithID(name, passwordID, codeID string) string {
 // generatedCitizen returns a made-up mobile number and name for a fixture.
 func generatedCitizen() (phone, name string) {
 	phone = fmt.Sprintf("139%08d", rand.IntN(100_000_000))
-	surnames, given := []rune("赵钱孙李周吴郑王"), []rune("一二三四五六七八")
-	name = string(surnames[rand.IntN(len(surnames))]) + "测" + string(given[rand.IntN(len(given))])
+	surnames, givenNames := []rune("赵钱孙李周吴郑王"), []rune("一二三四五六七八")
+	name = string(surnames[rand.IntN(len(surnames))]) + "测" + string(givenNames[rand.IntN(len(givenNames))])
 	return phone, name
 }
 
@@ -238,12 +241,12 @@ func TestAuditCoverage(t *testing.T) {
 		type want struct {
 			account, role, action, result, filter, purpose string
 			ticketID, count                                int64
-			session                                        string
+			session, field                                 string
 		}
 		cases := map[string]want{
 			"cov-signin-failed": {account: "centre1", role: "centre", action: audit.ActionSignInFailed, result: "denied", purpose: "bad password"},
 			"cov-signin":        {account: "centre1", role: "centre", action: audit.ActionSignIn, result: "ok", purpose: "totp", session: session},
-			"cov-read":          {account: "centre1", role: "centre", action: audit.ActionTicketRead, result: "ok", ticketID: inScope.ID, purpose: "handling", session: session},
+			"cov-read":          {account: "centre1", role: "centre", action: audit.ActionTicketRead, result: "ok", ticketID: inScope.ID, purpose: "handling", session: session, field: "body"},
 			"cov-list":          {account: "centre1", role: "centre", action: audit.ActionTicketList, result: "ok", filter: "state=dispatched&unit=ps-dongguan", count: listed.Count, session: session},
 			"cov-search":        {account: "centre1", role: "centre", action: audit.ActionTicketList, result: "ok", filter: "q=噪音", purpose: "search", count: int64(len(searched.Results)), session: session},
 			"cov-export":        {account: "centre1", role: "centre", action: audit.ActionTicketExport, result: "ok", filter: "state=dispatched", purpose: "export", count: int64(exported), session: session},
@@ -288,6 +291,9 @@ func TestAuditCoverage(t *testing.T) {
 				}
 				if w.session != "" && r.SessionHash != w.session {
 					t.Errorf("session hash %q, want %q", r.SessionHash, w.session)
+				}
+				if w.field != "" && !slices.Contains(r.Fields, w.field) {
+					t.Errorf("fields %v, want %q among them", r.Fields, w.field)
 				}
 				if w.account == "dongguan" && r.SessionHash == "" {
 					t.Error("denied request of a signed-in handler has no session hash")

@@ -26,6 +26,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	switch {
 	case errors.Is(err, errUnauthenticated):
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", err.Error()
+	case errors.Is(err, errCSRF):
+		status, code, msg = http.StatusForbidden, "csrf", "missing or invalid CSRF token: reload the page, or send X-CSRF-Token"
 	case errors.Is(err, errPermission), errors.Is(err, ticket.ErrForbidden):
 		status, code, msg = http.StatusForbidden, "forbidden", "your role may not do this"
 	case errors.Is(err, workflow.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, ticket.ErrOutOfScope):
@@ -34,6 +36,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		status, code, msg = http.StatusConflict, "invalid_transition", err.Error()
 	case errors.Is(err, workflow.ErrConflict):
 		status, code, msg = http.StatusConflict, "conflict", err.Error()
+	case errors.Is(err, errBodyTooLarge):
+		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", err.Error()
+	case errors.Is(err, workflow.ErrIDReused):
+		status, code, msg = http.StatusConflict, "id_reused", err.Error()
 	case errors.Is(err, errUploadTooLarge):
 		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", err.Error()
 	case errors.Is(err, ticket.ErrInvalidInput), errors.Is(err, workflow.ErrInvalid), errors.Is(err, errBadRequest):

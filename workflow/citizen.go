@@ -232,9 +232,9 @@ func (s *Service) ReleaseForm(ctx context.Context, key string) error {
 	return nil
 }
 
-// PurgeAbandonedForms deletes the staged photos and form keys of citizen
-// forms that never became a ticket and were last touched before before, and
-// returns how many photos it deleted. It is idempotent, for a periodic sweep.
+// PurgeAbandonedForms deletes the staged photos, voice recordings and form
+// keys of citizen forms that never became a ticket and were last touched
+// before before, and returns how many photos and recordings it deleted. It is idempotent, for a periodic sweep.
 func (s *Service) PurgeAbandonedForms(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -243,6 +243,15 @@ func (s *Service) PurgeAbandonedForms(ctx context.Context, before time.Time) (in
 			return fmt.Errorf("workflow: purge staged photos: %w", err)
 		}
 		n, _ = res.RowsAffected()
+		// A recording staged for a form that was never sent is a citizen's
+		// voice kept for nothing; it goes with the form.
+		res, err = tx.ExecContext(ctx, `DELETE FROM voice_recordings WHERE ticket_id IS NULL AND created_at < ?`,
+			before.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("workflow: purge staged recordings: %w", err)
+		}
+		voices, _ := res.RowsAffected()
+		n += voices
 		if _, err := tx.ExecContext(ctx, `DELETE FROM citizen_forms WHERE ticket_id IS NULL AND created_at < ?`,
 			before.UnixMilli()); err != nil {
 			return fmt.Errorf("workflow: purge form keys: %w", err)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +27,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("ticket changed concurrently, try again")
 	ErrInvalid  = errors.New("invalid submission")
+	// ErrIDReused is returned when a channel sends an external id again with
+	// different text: the first ticket stands and the new text is not stored.
+	ErrIDReused = errors.New("external id already used for a different item")
 )
 
 // Limits on submitted text, in characters.
@@ -146,17 +151,41 @@ type Submission struct {
 	CoordSystem string
 }
 
+// channelPattern is what a channel name may look like: it appears in URLs,
+// filters and exports, so it is kept to lower-case letters, digits, - and _.
+var channelPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// Limits on the short fields of a submission, in characters.
+const (
+	maxShortChars = 128 // external id, code id, officer id
+	maxPhoneChars = 40
+	maxNameChars  = 50
+)
+
+// earliestReceived is the earliest receipt time accepted: older times are
+// mistakes (a zero date, a wrong column), not history.
+var earliestReceived = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func (sub *Submission) validate() error {
 	sub.Channel = strings.TrimSpace(sub.Channel)
-	if sub.Channel == "" || len(sub.Channel) > 32 {
-		return fmt.Errorf("%w: channel is missing or longer than 32 bytes", ErrInvalid)
+	if !channelPattern.MatchString(sub.Channel) {
+		return fmt.Errorf("%w: channel %q must be 1 to 32 lower-case letters, digits, - or _", ErrInvalid, sub.Channel)
 	}
 	for _, f := range []struct {
 		name, value string
 		max         int
-	}{{"title", sub.Title, MaxTitleChars}, {"body", sub.Body, MaxBodyChars}, {"place", sub.Place, MaxPlaceChars}} {
+	}{
+		{"title", sub.Title, MaxTitleChars}, {"body", sub.Body, MaxBodyChars}, {"place", sub.Place, MaxPlaceChars},
+		{"external id", sub.ExternalID, maxShortChars}, {"code id", sub.CodeID, maxShortChars},
+		{"officer id", sub.OfficerID, maxShortChars}, {"kind", sub.Kind, maxShortChars},
+		{"phone", sub.Phone, maxPhoneChars}, {"name", sub.Name, maxNameChars}, {"ID number", sub.IDNumber, maxPhoneChars},
+	} {
 		if !utf8.ValidString(f.value) {
 			return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, f.name)
+		}
+		// PostgreSQL text cannot hold NUL, and no citizen types one.
+		if strings.ContainsRune(f.value, 0) {
+			return fmt.Errorf("%w: %s contains a NUL character", ErrInvalid, f.name)
 		}
 		if n := utf8.RuneCountInString(f.value); n > f.max {
 			return fmt.Errorf("%w: %s has %d characters, the limit is %d", ErrInvalid, f.name, n, f.max)
@@ -177,17 +206,36 @@ func (sub *Submission) validate() error {
 	return nil
 }
 
+// validate checks a submission against the profile and the clock as well as
+// its own fields: the kind must be one of the profile's kinds, and the receipt
+// time must lie between 2000 and one day ahead of now.
+func (s *Service) validate(sub *Submission) error {
+	if err := sub.validate(); err != nil {
+		return err
+	}
+	if sub.Kind != "" && !slices.Contains(s.prof.Kinds, sub.Kind) {
+		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalid, sub.Kind, strings.Join(s.prof.Kinds, ", "))
+	}
+	if !sub.ReceivedAt.IsZero() {
+		if sub.ReceivedAt.Before(earliestReceived) || sub.ReceivedAt.After(s.opts.Now().Add(24*time.Hour)) {
+			return fmt.Errorf("%w: received time %s is before 2000 or more than a day ahead",
+				ErrInvalid, sub.ReceivedAt.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
 // Submit records a new item, tags it and dispatches it or sends it to triage,
 // all in one transaction. It returns the ticket and whether it was created; an
 // item whose channel and external id were seen before returns the existing
 // ticket with created false.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, bool, error) {
-	if err := sub.validate(); err != nil {
+	if err := s.validate(&sub); err != nil {
 		return nil, false, err
 	}
 	if sub.ExternalID != "" {
 		if t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID); err == nil {
-			return t, false, nil
+			return t, false, s.sameItem(t, sub)
 		} else if !errors.Is(err, ErrNotFound) {
 			return nil, false, err
 		}
@@ -335,7 +383,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 	seen := map[[2]string]int{} // channel and external id → index of the first submission
 	for i := range subs {
 		sub := subs[i]
-		if err := sub.validate(); err != nil {
+		if err := s.validate(&sub); err != nil {
 			results[i].Err = err
 			continue
 		}
@@ -348,7 +396,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 			seen[key] = i
 			t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
 			if err == nil {
-				results[i].Ticket = t
+				results[i].Ticket, results[i].Err = t, s.sameItem(t, sub)
 				continue
 			}
 			if !errors.Is(err, ErrNotFound) {
@@ -370,7 +418,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 		s.log.Warn("batch submit failed, retrying one by one", "rows", len(todo), "error", err)
 		for _, i := range todoIdx {
 			t, created, err := s.Submit(ctx, subs[i])
-			if err != nil && !errors.Is(err, ErrInvalid) {
+			if err != nil && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrIDReused) {
 				return nil, err
 			}
 			results[i] = BatchResult{Ticket: t, Created: created, Err: err}
@@ -406,6 +454,16 @@ func (e sameBatchError) Error() string {
 func errSameBatch(first int) error { return sameBatchError(first) }
 
 var errDuplicate = errors.New("duplicate external id")
+
+// sameItem returns ErrIDReused unless sub carries the same text as t, the
+// ticket created earlier under its external id. Text is compared masked,
+// because that is what the ticket keeps.
+func (s *Service) sameItem(t *ticket.Ticket, sub Submission) error {
+	if t.Title == s.opts.Protector.Mask(sub.Title) && t.Body == s.opts.Protector.Mask(sub.Body) {
+		return nil
+	}
+	return fmt.Errorf("%w: channel %s, id %q (ticket %d)", ErrIDReused, sub.Channel, sub.ExternalID, t.ID)
+}
 
 // applyDecision records the tag and moves a received ticket to a unit or to triage.
 func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision, at time.Time) error {

@@ -280,7 +280,7 @@ func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (
 	}
 	sub := f.Submission
 	sub.Title, sub.ExternalID = VoiceTitle, f.Key
-	if err := sub.validate(); err != nil {
+	if err := s.validate(&sub); err != nil {
 		return nil, false, err
 	}
 	at := s.opts.Now().UTC().Truncate(time.Millisecond)

@@ -213,3 +213,21 @@ func TestTranscribeDispatches(t *testing.T) {
 		}
 	})
 }
+
+func TestPurgeRemovesAbandonedRecordings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		if err := e.svc.StageVoice(ctx, "abandoned-form", testRecording(), time.Second, false); err != nil {
+			t.Fatal(err)
+		}
+		n, err := e.svc.PurgeAbandonedForms(ctx, e.now.Add(time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("purged %d, err %v; want the one staged recording", n, err)
+		}
+		var left int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM voice_recordings`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("%d recordings left (err %v)", left, err)
+		}
+	})
+}

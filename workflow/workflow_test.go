@@ -162,6 +162,12 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 			"no channel": {Body: "内容"},
 			"long title": {Channel: "qr", Title: strings.Repeat("长", workflow.MaxTitleChars+1)},
 			"bad utf-8":  {Channel: "qr", Body: "\xff\xfe"},
+			"nul":        {Channel: "qr", Body: "a\x00b"},
+			"channel":    {Channel: "../../etc", Body: "内容"},
+			"kind":       {Channel: "qr", Kind: "<b>任意</b>", Body: "内容"},
+			"too old":    {Channel: "qr", Body: "内容", ReceivedAt: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+			"future":     {Channel: "qr", Body: "内容", ReceivedAt: e.now.Add(48 * time.Hour)},
+			"long phone": {Channel: "qr", Body: "内容", Phone: strings.Repeat("1", 41)},
 		} {
 			if _, _, err := e.svc.Submit(context.Background(), sub); !errors.Is(err, workflow.ErrInvalid) {
 				t.Errorf("%s: err = %v, want ErrInvalid", name, err)
