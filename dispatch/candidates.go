@@ -192,20 +192,20 @@ func (r *Router) decide(d Decision, near []string) Decision {
 		return d
 	}
 	if len(near) > 0 {
-		return r.retriage(d, fmt.Sprintf("the point lies within %.0f m of the area of %s: check the place",
+		return r.retriage(d, fmt.Sprintf("地点距%[2]s辖区边界不足 %.0[1]f 米，请核实地点（the point lies within %.0[1]f m of the area of %[2]s: check the place）",
 			r.geo.margin, strings.Join(near, ", ")))
 	}
 	top := d.Candidates[0]
 	if len(d.Candidates) > 1 {
 		second := d.Candidates[1]
 		if top.Score-second.Score < disagreeGap {
-			return r.retriage(d, fmt.Sprintf("candidates disagree: %s (%.2f) and %s (%.2f)",
+			return r.retriage(d, fmt.Sprintf("候选单位相持：%[1]s (%.2[2]f) 与 %[3]s (%.2[4]f)（candidates disagree: %[1]s (%.2[2]f) and %[3]s (%.2[4]f)）",
 				top.Name, top.Score, second.Name, second.Score))
 		}
 	}
 	switch {
 	case d.UnitID != "" && top.UnitID != d.UnitID:
-		return r.retriage(d, fmt.Sprintf("the place points at %s (%.2f), the rules at %s",
+		return r.retriage(d, fmt.Sprintf("地点指向%[1]s (%.2[2]f)，规则指向%[3]s（the place points at %[1]s (%.2[2]f), the rules at %[3]s）",
 			top.Name, top.Score, r.unitName(d.UnitID)))
 	case d.Triage && placeable(d) && top.Score >= minPlaceToShip && r.inScope(d.Tag, top.UnitID):
 		d.Triage, d.Reason = false, ""
@@ -217,7 +217,7 @@ func (r *Router) decide(d Decision, near []string) Decision {
 // placeable reports whether d went to triage only because no rule places its
 // tag, so that a place or point may decide.
 func placeable(d Decision) bool {
-	return d.Triage && d.Tag != "" && strings.HasPrefix(d.Reason, noRuleReason)
+	return d.Triage && d.Tag != "" && strings.Contains(d.Reason, noRuleReason)
 }
 
 // retriage sends a dispatched or triaged decision to triage with reason.

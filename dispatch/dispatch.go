@@ -116,14 +116,16 @@ func (r *Router) routeByTag(it Item) Decision {
 		return r.dispatchTo(d, r.p.DisciplineUnit, "conduct")
 	}
 	if d.Tag == "" {
-		return d.triage("no tag could be assigned")
+		return d.triage("无法判断类别（no tag could be assigned）")
 	}
 	if !confident {
-		return d.triage(fmt.Sprintf("confidence %.2f is below the threshold %.2f", d.Confidence, r.p.Triage.MinConfidence))
+		return d.triage(fmt.Sprintf("分类置信度 %.2[1]f 低于阈值 %.2[2]f（confidence %.2[1]f is below the threshold %.2[2]f）",
+			d.Confidence, r.p.Triage.MinConfidence))
 	}
 	if known && tag.TransferTo != "" {
 		d.TransferTo = tag.TransferTo
-		return d.triage(fmt.Sprintf("tag %q is outside the bureau's remit: transfer to %s proposed", d.Tag, tag.TransferTo))
+		return d.triage(fmt.Sprintf("“%[1]s”不属于公安职责，建议转%[2]s（tag %[1]q is outside the bureau's remit: transfer to %[2]s proposed）",
+			d.Tag, tag.TransferTo))
 	}
 	for _, rule := range r.rules {
 		if len(rule.Keywords) > 0 || rule.Tag != d.Tag {
@@ -135,10 +137,10 @@ func (r *Router) routeByTag(it Item) Decision {
 		}
 		d.step("tag rule %q needs the code's unit, and the item came through no code", rule.Name)
 	}
-	return d.triage(fmt.Sprintf(noRuleReason+" %q", d.Tag))
+	return d.triage(fmt.Sprintf("没有派单规则能安排“%[1]s”（"+noRuleReason+" %[1]q）", d.Tag))
 }
 
-// noRuleReason starts the triage reason of a tag that no rule places.
+// noRuleReason is part of the triage reason of a tag that no rule places.
 const noRuleReason = "no routing rule places tag"
 
 func (r *Router) ruleUnit(rule profile.Rule, it Item) string {

@@ -22,9 +22,9 @@ func (k *Keys) RemoveKey(id string) error {
 	return fmt.Errorf("%w %q", ErrUnknownKey, id)
 }
 
-// ReplaceFile writes k over the key file at path: to a temporary file with
-// mode 0600 in the same folder, synced, then renamed over path, so a crash
-// leaves the old file or the new one and never a partial one.
+// ReplaceFile writes k over the key file at path. It writes a temporary file
+// with mode 0600 in the same folder, syncs it and renames it over path, so a
+// crash leaves the old file or the new one and never a partial one.
 func (k *Keys) ReplaceFile(path string) error {
 	if err := k.Validate(); err != nil {
 		return err

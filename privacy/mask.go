@@ -19,6 +19,7 @@ const (
 	KindMaskedPhone Kind = "masked_phone" // mobile number the citizen half-masked, such as 177****1292
 	KindBankCard    Kind = "bank_card"    // 16–19 digit card number passing the Luhn check
 	KindName        Kind = "name"         // a personal name after a cue such as 我叫 or 本人姓名
+	KindEmail       Kind = "email"        // an e-mail address
 	// KindIDNumber is an 18-digit ID number with a valid check character, a
 	// 15-digit legacy one, or a half-masked long number such as
 	// 430102********123X, which may also be a card number.
@@ -26,7 +27,7 @@ const (
 )
 
 // Placeholder returns the fixed text that replaces a finding of kind k in
-// masked text: [手机号], [电话], [身份证号], [银行卡号] or [姓名]. A half-masked
+// masked text: [手机号], [电话], [身份证号], [银行卡号], [姓名] or [邮箱]. A half-masked
 // mobile number becomes [手机号] like a complete one.
 func (k Kind) Placeholder() string {
 	switch k {
@@ -40,6 +41,8 @@ func (k Kind) Placeholder() string {
 		return "[银行卡号]"
 	case KindName:
 		return "[姓名]"
+	case KindEmail:
+		return "[邮箱]"
 	}
 	return "[已隐藏]"
 }
@@ -64,24 +67,31 @@ type detector struct {
 	kind  Kind
 	re    *regexp.Regexp
 	check func(match string) (string, bool)
+	// afterLetter lets a match follow an ASCII letter, as a mobile number
+	// does inside an account name such as wx13812345674.
+	afterLetter bool
 }
 
 // The detectors run in this order and a later one never claims text an
 // earlier one took, so an ID number is not also read as a card number.
+// emailPattern matches an e-mail address: an ASCII local part, @, and a
+// domain with at least one dot and a top-level label of two or more letters.
+var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+
 var detectors = []detector{
-	{KindIDNumber, regexp.MustCompile(`[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]`), checkID18},
+	{KindIDNumber, regexp.MustCompile(`[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]`), checkID18, false},
 	// Card numbers start with 3 (Amex, JCB), 4 (Visa), 5 (Mastercard), 6
 	// (UnionPay) or 9 (older domestic cards). Requiring one of these spares
 	// order numbers that start with a date.
-	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard},
-	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`), checkMobile},
-	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked},
+	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false},
+	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`), checkMobile, true},
+	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false},
 	// Half-masked ID and card numbers, such as 430102********123X. Letters are
 	// not mask characters here, so that an ID's check character X is not one.
-	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong},
+	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong, false},
 	{KindLandline, regexp.MustCompile(
-		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline},
-	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15},
+		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline, false},
+	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15, false},
 }
 
 func checkID18(m string) (string, bool) {
@@ -190,7 +200,7 @@ func Mask(text string) (string, []Finding) {
 	}
 	windows := numberWindows(n.text)
 	for _, d := range detectors {
-		scan(n.text, windows, d.re, func(a, b int) bool {
+		scan(n.text, windows, d.re, d.afterLetter, func(a, b int) bool {
 			value, ok := d.check(n.text[a:b])
 			if !ok || c.overlaps(a, b) {
 				return false
@@ -198,6 +208,11 @@ func Mask(text string) (string, []Finding) {
 			add(d.kind, a, b, value)
 			return true
 		})
+	}
+	for _, m := range emailPattern.FindAllStringIndex(n.text, -1) {
+		if !c.overlaps(m[0], m[1]) {
+			add(KindEmail, m[0], m[1], strings.ToLower(n.text[m[0]:m[1]]))
+		}
 	}
 	for _, m := range findNames(n.text) {
 		if !c.overlaps(m[0], m[1]) {
@@ -317,10 +332,11 @@ func numberWindows(s string) [][2]int {
 }
 
 // scan calls accept for each match of re inside windows of s whose
-// neighbours in s are not ASCII digits or letters. When accept rejects a
-// match, scanning resumes at the next offset where a match could be
-// accepted, so a valid match overlapping a rejected one is still found.
-func scan(s string, windows [][2]int, re *regexp.Regexp, accept func(a, b int) bool) {
+// neighbours in s are not ASCII digits or letters; with afterLetter, a letter
+// may come before the match. When accept rejects a match, scanning resumes at
+// the next offset where a match could be accepted, so a valid match
+// overlapping a rejected one is still found.
+func scan(s string, windows [][2]int, re *regexp.Regexp, afterLetter bool, accept func(a, b int) bool) {
 	for _, w := range windows {
 		pos := w[0]
 		for pos < w[1] {
@@ -329,7 +345,7 @@ func scan(s string, windows [][2]int, re *regexp.Regexp, accept func(a, b int) b
 				break
 			}
 			a, b := pos+loc[0], pos+loc[1]
-			if isolated(s, a, b) && accept(a, b) {
+			if isolated(s, a, b, afterLetter) && accept(a, b) {
 				pos = b
 				continue
 			}
@@ -349,9 +365,10 @@ func nextStart(s string, a, end int) int {
 	return p
 }
 
-// isolated reports whether s[a:b] is not glued to an ASCII letter or digit.
-func isolated(s string, a, b int) bool {
-	if a > 0 && isAlnum(s[a-1]) {
+// isolated reports whether s[a:b] is not glued to an ASCII letter or digit,
+// allowing a letter before it when afterLetter is set.
+func isolated(s string, a, b int, afterLetter bool) bool {
+	if a > 0 && isAlnum(s[a-1]) && !(afterLetter && !isDigit(s[a-1])) {
 		return false
 	}
 	return b >= len(s) || !isAlnum(s[b])
@@ -452,3 +469,5 @@ func (n *normalized) toOriginal(off int, end bool) int {
 	}
 	return inEnd + (off - outEnd)
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -25,7 +25,7 @@ type Profile struct {
 	Callback Callback  `yaml:"callback" json:"callback"`
 	// Retention limits how long personal data outlives a ticket's end.
 	Retention Retention `yaml:"retention" json:"retention"`
-	Accounts []Account `yaml:"accounts" json:"accounts"` // demo and first-run accounts
+	Accounts  []Account `yaml:"accounts" json:"accounts"` // demo and first-run accounts
 
 	Location *time.Location `yaml:"-" json:"-"` // resolved from TimeZone by Load
 }

@@ -43,6 +43,9 @@ func (o CitizenOptions) withDefaults() CitizenOptions {
 	if o.Limits == (CitizenLimits{}) {
 		o.Limits = DefaultCitizenLimits
 	}
+	if o.Limits.RatingPerAddressOwner == (Rate{}) {
+		o.Limits.RatingPerAddressOwner = DefaultCitizenLimits.RatingPerAddressOwner
+	}
 	if o.RatingPeriod <= 0 {
 		o.RatingPeriod = 24 * time.Hour
 	}
@@ -86,6 +89,7 @@ func (s *Server) citizenRoutes() []Route {
 		{"GET", "/c/{code}/praise", PermPublic, c.page(c.praisePage)},
 		{"POST", "/c/{code}/praise", PermPublic, c.page(c.praisePost)},
 
+		{"GET", "/{$}", PermPublic, rootRedirect},
 		{"GET", "/form", PermPublic, c.page(c.formPage)},
 		{"POST", "/form", PermPublic, c.page(c.formPost)},
 		{"GET", "/p", PermPublic, c.page(c.progressLookup)},
@@ -271,4 +275,11 @@ func (c *citizen) publicURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// rootRedirect sends a visitor of the bare address to the general citizen
+// form, the page most people who type the address are looking for; staff go
+// to /console, which sends them to sign in.
+func rootRedirect(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/form", http.StatusSeeOther)
 }

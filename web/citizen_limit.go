@@ -21,6 +21,10 @@ type CitizenLimits struct {
 	PerCode          Rate
 	LookupPerDevice  Rate
 	LookupPerAddress Rate
+	// RatingPerAddressOwner bounds ratings of one officer (or one code
+	// without an officer) from one client address, because a device id is
+	// only a cookie that a script can invent for every request.
+	RatingPerAddressOwner Rate
 }
 
 // DefaultCitizenLimits are sized for a service hall whose visitors share one
@@ -36,6 +40,10 @@ var DefaultCitizenLimits = CitizenLimits{
 	PerCode:          Rate{Burst: 60, PerHour: 600},
 	LookupPerDevice:  Rate{Burst: 10, PerHour: 60},
 	LookupPerAddress: Rate{Burst: 200, PerHour: 2000},
+	// A window serves at most a few dozen people an hour, so 40 ratings at
+	// once and 60 an hour of one officer from one address is an estimate
+	// above real use.
+	RatingPerAddressOwner: Rate{Burst: 40, PerHour: 60},
 }
 
 // rateLimiter holds token buckets by key. It lives in one process, so with

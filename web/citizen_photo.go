@@ -10,17 +10,25 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"time"
 
 	"minyi/workflow"
 )
 
 // Photo limits. A 5 MB phone photo has about 12 megapixels; the pixel limit
-// stops a small file that declares a huge image from exhausting memory.
+// stops a small file that declares a huge image from exhausting memory. A
+// decoded image takes 4 bytes a pixel and turning it upright copies it, so
+// one decode at the limit takes about 200 MB; photoDecodes bounds how many
+// run at once, and a request that would wait longer than photoWait fails.
 const (
 	maxPhotoBytes  = 5 << 20
-	maxPhotoPixels = 50_000_000
+	maxPhotoPixels = 25_000_000
 	jpegQuality    = 85
+	photoWait      = 20 * time.Second
 )
+
+// photoDecodes holds one token per decode that may run at the same time.
+var photoDecodes = make(chan struct{}, 2)
 
 // photoError is a problem with an uploaded photo, in words for the citizen.
 type photoError struct{ msg string }
@@ -32,6 +40,7 @@ var (
 	errPhotoType     = photoError{"只能上传 JPEG 或 PNG 格式的照片"}
 	errPhotoBroken   = photoError{"照片文件已损坏或无法识别，请换一张"}
 	errPhotoPixels   = photoError{"照片像素过大，请换一张"}
+	errPhotoBusy     = photoError{"现在上传的人较多，请稍后再试"}
 )
 
 // processPhoto checks an upload by its content, turns it upright by its EXIF
@@ -55,6 +64,12 @@ func processPhoto(data []byte) (workflow.Photo, error) {
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPhotoPixels {
 		return workflow.Photo{}, errPhotoPixels
+	}
+	select {
+	case photoDecodes <- struct{}{}:
+		defer func() { <-photoDecodes }()
+	case <-time.After(photoWait):
+		return workflow.Photo{}, errPhotoBusy
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -111,6 +111,13 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 	if len(v.Errors) > 0 {
 		return page, v, http.StatusUnprocessableEntity
 	}
+	owner := o.OfficerID
+	if owner == "" {
+		owner = "code:" + o.Code.ID
+	}
+	if !c.limit.allow([]string{"ro:" + c.clientAddr(r) + "/" + owner}, []Rate{c.opts.Limits.RatingPerAddressOwner}) {
+		return c.tooMany()
+	}
 	masked, _ := privacy.Mask(v.Comment)
 	e, err := evaluate.Record(r.Context(), c.s.db, evaluate.Evaluation{Kind: kind, CodeID: o.Code.ID,
 		OfficerID: o.OfficerID, UnitID: o.UnitID, UnitPath: o.UnitPath, Rating: evaluate.Rating(v.Rating),

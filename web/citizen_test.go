@@ -818,3 +818,24 @@ func TestCitizenReopensClosedTicket(t *testing.T) {
 		}
 	})
 }
+
+func TestForgedDeviceCookiesCannotInflateRatings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newCitizenEnv(t, db, web.CitizenOptions{})
+		rateURL := e.srv.URL + "/c/" + e.code.ID + "/rate"
+		limited := 0
+		for i := 0; i < 45; i++ {
+			// A fresh client per post is a script getting a new device cookie each time.
+			phone := phoneClient(t)
+			citizenGet(t, phone, rateURL)
+			status, _ := citizenPost(t, phone, rateURL, url.Values{"rating": {"satisfied"},
+				"form_key": {fmt.Sprintf("%032x", i+1)}})
+			if status == http.StatusTooManyRequests {
+				limited++
+			}
+		}
+		if limited != 5 {
+			t.Fatalf("%d of 45 ratings from one address were limited, want the 5 past the burst of 40", limited)
+		}
+	})
+}

@@ -27,7 +27,7 @@ func (s *Server) contactRoutes() []Route {
 
 // contactForm is the call-back and message section of the ticket page.
 type contactForm struct {
-	Configured bool // false: no relay provider, the buttons are disabled and say why
+	Configured bool // false: no relay provider, so the buttons are disabled with an explanation
 }
 
 // contactOutcomeJSON is the API form of a relay outcome. It never carries the citizen's number.
@@ -73,7 +73,7 @@ func (s *Server) apiContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]apiError{"error": {Code: "no_relay",
 			Message: "no contact relay provider is configured; set MINYI_RELAY_URL"}})
 	case errors.Is(err, workflow.ErrContactFailed):
-		// The attempt is recorded; the status says why it did not reach the citizen.
+		// The attempt is recorded, and the status gives the reason it did not reach the citizen.
 		writeJSON(w, http.StatusBadGateway, outcomeJSON(out))
 	case err != nil:
 		writeError(w, r, s.log, err)

@@ -190,7 +190,7 @@ func (s *syncBuffer) Bytes() []byte {
 const plantHeader = "X-Test-Plant-Leak"
 
 // TestNoNumberReachesStaff seeds tickets whose phone and ID numbers sit in
-// the personal fields and, in many formats, in the free text, then requests
+// the personal fields and, in many formats, in the free text. It requests
 // every route as every staff role, by session and by API key, and scans the
 // decoded responses and the log for any of the numbers.
 func TestNoNumberReachesStaff(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"minyi/store"
 	"minyi/ticket"
@@ -189,10 +190,30 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, a Access) error {
 	if s.opts.Audit == nil {
 		return nil
 	}
+	// The purpose and filter may carry what a user typed, so they are masked
+	// like ticket text and cut to fit an audit record, whose long text fields
+	// hold at most 2,000 bytes.
+	a.Purpose = truncateBytes(s.opts.Protector.Mask(a.Purpose), maxAuditText)
+	a.Filter = truncateBytes(a.Filter, maxAuditText)
 	if err := s.opts.Audit(ctx, tx, a); err != nil {
 		return fmt.Errorf("workflow: audit: %w", err)
 	}
 	return nil
+}
+
+// maxAuditText is the longest purpose or filter, in bytes, that an access
+// passes to the audit log.
+const maxAuditText = 1000
+
+// truncateBytes cuts s to at most n bytes without splitting a character.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Detail is a ticket with its timeline.

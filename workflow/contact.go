@@ -31,7 +31,7 @@ var ErrNoRelay = errors.New("no contact relay provider is configured")
 // or found no number. The attempt is recorded all the same.
 var ErrContactFailed = errors.New("contact failed")
 
-// ContactRequest is one call or message a staff member asks the relay for.
+// ContactRequest is one call or message a staff member requests from the relay.
 type ContactRequest struct {
 	Channel    string // ContactCall or ContactMessage
 	StaffPhone string // for calls: the staff member's own phone, which the binding connects
@@ -72,7 +72,7 @@ func (s *Service) HasRelay() bool { return s.opts.Relay != nil }
 // audit log, whose purpose is the channel and the outcome ("message:sent"). A ticket outside the actor's units returns
 // ErrNotFound; a role other than centre and handler gets ticket.ErrForbidden.
 // When the relay fails or the ticket has no number (or it was shredded), the
-// Outcome says so and the error matches ErrContactFailed.
+// Outcome status reports it and the error matches ErrContactFailed.
 func (s *Service) Contact(ctx context.Context, actor ticket.Actor, id int64, req ContactRequest) (privacy.Outcome, error) {
 	if !mayContact(actor.Role) {
 		return privacy.Outcome{}, fmt.Errorf("ticket %d: role %s may not contact citizens: %w", id, actor.Role,

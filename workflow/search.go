@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"minyi/search"
 	"minyi/store"
@@ -37,8 +38,14 @@ func (s *Service) Export(ctx context.Context, actor ticket.Actor, unitID string,
 	return s.findAndRecord(ctx, actor, unitID, q, "ticket.export", "export")
 }
 
+// MaxQueryChars is the longest search text accepted, in characters.
+const MaxQueryChars = 100
+
 func (s *Service) findAndRecord(ctx context.Context, actor ticket.Actor, unitID string, q search.Query,
 	action, purpose string) (search.Result, error) {
+	if n := utf8.RuneCountInString(q.Text); n > MaxQueryChars {
+		return search.Result{}, fmt.Errorf("%w: the search text has %d characters, the limit is %d", ErrInvalid, n, MaxQueryChars)
+	}
 	scope, ok := s.scopePath(actor, unitID)
 	if !ok {
 		return search.Result{}, fmt.Errorf("unit %q: %w", unitID, ErrNotFound)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"minyi/dispatch"
 	"minyi/org"
@@ -403,6 +404,37 @@ func TestSubmitBatch(t *testing.T) {
 		phone, err := e.prot.Vault().Get(ctx, db, res[0].Ticket.ID, privacy.FieldPhone)
 		if err != nil || phone != "13900001111" {
 			t.Fatalf("vault phone of the batch row = %q, err %v", phone, err)
+		}
+	})
+}
+
+func TestAuditPurposeMaskedAndBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		var got []workflow.Access
+		svc, err := workflow.New(workflow.Options{DB: db, Profile: e.prof, Protector: e.prot, Tagger: testTagger,
+			Audit: func(_ context.Context, _ *store.Tx, a workflow.Access) error {
+				got = append(got, a)
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		purpose := "回访13900001111" + strings.Repeat("长", 3000)
+		if _, err := svc.Get(ctx, e.actor(t, "centre1"), tk.ID, purpose); err != nil {
+			t.Fatal(err)
+		}
+		last := got[len(got)-1]
+		if strings.Contains(last.Purpose, "13900001111") {
+			t.Errorf("purpose keeps the phone number: %.40s", last.Purpose)
+		}
+		if len(last.Purpose) > 1000 || !utf8.ValidString(last.Purpose) {
+			t.Errorf("purpose has %d bytes (valid UTF-8: %v), want at most 1000", len(last.Purpose), utf8.ValidString(last.Purpose))
 		}
 	})
 }
