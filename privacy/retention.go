@@ -43,8 +43,10 @@ ORDER BY t.id LIMIT ?`
 // unchanged. With dryRun it only counts.
 //
 // On SQLite, deleted pages are zeroed (secure_delete) and the write-ahead log
-// is truncated afterwards, so neither file keeps the ciphertext. On
-// PostgreSQL the tables are vacuumed, which frees the dead tuples for reuse.
+// is truncated afterwards, so neither file keeps the ciphertext.
+// On SQLite every write connection runs with secure_delete on (see store), so
+// freed pages are zeroed; on PostgreSQL the tables are vacuumed, which frees
+// the dead tuples for reuse.
 // NOTE: PostgreSQL's VACUUM does not zero freed space; the old ciphertext can
 // stay in the table file until it is overwritten. The data stays unreadable
 // without the keys, which is what makes the deletion a crypto-shred.

@@ -67,8 +67,10 @@ func OpenNoMigrate(ctx context.Context, dsn string) (*DB, error) {
 // SQLite settings, chosen so that an acknowledged write survives a crash and a
 // power cut: WAL with synchronous=FULL syncs the log on every commit, so a
 // committed transaction is on disk before the caller hears of it.
+// secure_delete zeroes freed pages, so a deleted or re-encrypted value of
+// personal data does not linger in the file.
 const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
-	"&_pragma=foreign_keys(ON)&_txlock=immediate"
+	"&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"
 
 // Readers only need to wait for the writer and enforce nothing.
 const sqliteReadPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"

@@ -184,11 +184,19 @@ func (a *app) AuditLog(ctx context.Context) (*audit.Log, error) {
 	return l, nil
 }
 
-// relay returns the contact relay: the HTTP gateway at MINYI_RELAY_URL (with
-// the bearer token from MINYI_RELAY_TOKEN_FILE or MINYI_RELAY_TOKEN), else
-// the demo provider in demo mode, else nil, which leaves the console's
-// call-back and message buttons disabled with an explanation.
+// relay returns the contact relay: the demo provider in demo mode, whatever
+// the environment says, because the demo's generated numbers must never
+// reach a real gateway; else the HTTP gateway at MINYI_RELAY_URL (with the
+// bearer token from MINYI_RELAY_TOKEN_FILE or MINYI_RELAY_TOKEN); else nil,
+// which leaves the console's call-back and message buttons disabled with an
+// explanation.
 func (a *app) relay(vault *privacy.Vault) (*privacy.Relay, error) {
+	if a.demoRelay {
+		if os.Getenv("MINYI_RELAY_URL") != "" {
+			a.log.Warn("MINYI_RELAY_URL is ignored in demo mode; the demo provider delivers to the progress page")
+		}
+		return privacy.NewRelay(vault, privacy.NewDemoProvider(), 0), nil
+	}
 	if u := os.Getenv("MINYI_RELAY_URL"); u != "" {
 		token := os.Getenv("MINYI_RELAY_TOKEN")
 		if path := os.Getenv("MINYI_RELAY_TOKEN_FILE"); path != "" {
@@ -203,9 +211,6 @@ func (a *app) relay(vault *privacy.Vault) (*privacy.Relay, error) {
 			return nil, err
 		}
 		return privacy.NewRelay(vault, p, 0), nil
-	}
-	if a.demoRelay {
-		return privacy.NewRelay(vault, privacy.NewDemoProvider(), 0), nil
 	}
 	return nil, nil
 }
