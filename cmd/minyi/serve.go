@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +23,7 @@ type serveOptions struct {
 	addr     string
 	certFile string
 	keyFile  string
+	clientCA string // PEM file of CAs whose client certificates sign staff in, or "any"
 	audit    checkpointOptions
 }
 
@@ -28,6 +31,9 @@ func (o *serveOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", envOr("MINYI_ADDR", "127.0.0.1:8080"), "listen address (env MINYI_ADDR)")
 	fs.StringVar(&o.certFile, "tls-cert", os.Getenv("MINYI_TLS_CERT"), "TLS certificate file; with --tls-key serves HTTPS (env MINYI_TLS_CERT)")
 	fs.StringVar(&o.keyFile, "tls-key", os.Getenv("MINYI_TLS_KEY"), "TLS private key file (env MINYI_TLS_KEY)")
+	fs.StringVar(&o.clientCA, "tls-client-ca", os.Getenv("MINYI_TLS_CLIENT_CA"),
+		"ask browsers for a staff client certificate as second factor: a PEM file of the issuing CAs, "+
+			"or \"any\" to accept any certificate whose fingerprint is mapped to an account (env MINYI_TLS_CLIENT_CA)")
 	o.audit.register(fs)
 }
 
@@ -86,6 +92,10 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	if hs.TLSConfig, err = clientCertConfig(o); err != nil {
+		ln.Close()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if o.certFile != "" && o.keyFile != "" {
@@ -158,4 +168,27 @@ func kpiFilter(p *profile.Profile, from, to time.Time, unitID string) kpi.Filter
 		f.UnitPath = p.UnitPath(unitID)
 	}
 	return f
+}
+
+// clientCertConfig returns the TLS configuration that asks for staff client
+// certificates, or nil when --tls-client-ca is not set.
+func clientCertConfig(o serveOptions) (*tls.Config, error) {
+	if o.clientCA == "" {
+		return nil, nil
+	}
+	if o.certFile == "" || o.keyFile == "" {
+		return nil, usageError{"--tls-client-ca needs --tls-cert and --tls-key: client certificates only travel over TLS"}
+	}
+	if o.clientCA == "any" {
+		return web.ClientCertTLSConfig(nil), nil
+	}
+	pem, err := os.ReadFile(o.clientCA)
+	if err != nil {
+		return nil, fmt.Errorf("client CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("client CA file %s holds no PEM certificate", o.clientCA)
+	}
+	return web.ClientCertTLSConfig(pool), nil
 }
