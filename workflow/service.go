@@ -206,18 +206,23 @@ func (sub *Submission) validate() error {
 	return nil
 }
 
-// validate checks a submission against the profile and the clock as well as
-// its own fields: the kind must be one of the profile's kinds, and the receipt
-// time must lie between 2000 and one day ahead of now.
+// validate checks a submission against the profile and the clock; see Validate.
 func (s *Service) validate(sub *Submission) error {
+	return Validate(s.prof, s.opts.Now(), sub)
+}
+
+// Validate checks a submission as Submit does, without a database: its own
+// fields, that the kind is one of the profile's kinds, and that the receipt
+// time lies between 2000 and one day ahead of now. It trims the channel.
+func Validate(p *profile.Profile, now time.Time, sub *Submission) error {
 	if err := sub.validate(); err != nil {
 		return err
 	}
-	if sub.Kind != "" && !slices.Contains(s.prof.Kinds, sub.Kind) {
-		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalid, sub.Kind, strings.Join(s.prof.Kinds, ", "))
+	if sub.Kind != "" && !slices.Contains(p.Kinds, sub.Kind) {
+		return fmt.Errorf("%w: kind %q is not one of %s", ErrInvalid, sub.Kind, strings.Join(p.Kinds, ", "))
 	}
 	if !sub.ReceivedAt.IsZero() {
-		if sub.ReceivedAt.Before(earliestReceived) || sub.ReceivedAt.After(s.opts.Now().Add(24*time.Hour)) {
+		if sub.ReceivedAt.Before(earliestReceived) || sub.ReceivedAt.After(now.Add(24*time.Hour)) {
 			return fmt.Errorf("%w: received time %s is before 2000 or more than a day ahead",
 				ErrInvalid, sub.ReceivedAt.UTC().Format(time.RFC3339))
 		}

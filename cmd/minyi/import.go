@@ -13,7 +13,10 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"minyi/dedup"
 	"minyi/intake"
+	"minyi/privacy"
+	"minyi/profile"
 	"minyi/store"
 	"minyi/workflow"
 )
@@ -24,14 +27,17 @@ const maxRejectedShown = 100
 
 // importSummary is the result of an import, or with --dry-run its forecast.
 type importSummary struct {
-	File          string           `json:"file"`
-	Format        string           `json:"format"`
-	Encoding      string           `json:"encoding"`
-	Channel       string           `json:"channel"`
-	DryRun        bool             `json:"dry_run"`
-	Rows          int              `json:"rows"`
-	Created       int              `json:"created"`
-	Present       int              `json:"already_present"`
+	File     string `json:"file"`
+	Format   string `json:"format"`
+	Encoding string `json:"encoding"`
+	Channel  string `json:"channel"`
+	DryRun   bool   `json:"dry_run"`
+	Rows     int    `json:"rows"`
+	Created  int    `json:"created"`
+	Present  int    `json:"already_present"`
+	// Similar counts, in a dry run, the new rows that would be suggested for
+	// merging as near-duplicates of an open ticket or of an earlier row.
+	Similar       int              `json:"would_suggest_merge,omitempty"`
 	Rejected      []importRejected `json:"rejected"`
 	Seconds       float64          `json:"seconds"`
 	RowsPerSecond float64          `json:"rows_per_second"`
@@ -127,7 +133,19 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		sink = &dryRunSink{db: db, seen: make(map[string]bool)}
+		p, err := a.Profile()
+		if err != nil {
+			return err
+		}
+		docs, err := dedup.Load(ctx, db, time.Time{})
+		if err != nil {
+			return err
+		}
+		dups := dedup.NewIndex(dedup.Options{})
+		for _, d := range docs {
+			dups.Add(d)
+		}
+		sink = &dryRunSink{db: db, prof: p, dups: dups, sum: sum, seen: make(map[string]bool)}
 	} else {
 		svc, err := a.Service(ctx)
 		if err != nil {
@@ -167,21 +185,50 @@ func (s serviceSink) SubmitBatch(ctx context.Context, subs []workflow.Submission
 
 // dryRunSink reports a row as created unless a ticket with its channel and
 // external id exists, or an earlier row of the file has the same id.
+// It validates rows as the workflow would, and counts the new rows that the
+// duplicate check would link to an open ticket or to an earlier row.
 type dryRunSink struct {
 	db   *store.DB
+	prof *profile.Profile
+	dups *dedup.Index
+	sum  *importSummary
 	seen map[string]bool
+	next int64 // synthetic ids for rows of the file in the duplicate index
 }
 
 func (d *dryRunSink) SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error) {
 	out := make([]workflow.BatchResult, len(subs))
-	for i, sub := range subs {
+	for i := range subs {
+		sub := subs[i]
+		if err := workflow.Validate(d.prof, time.Now(), &sub); err != nil {
+			out[i].Err = err
+			continue
+		}
 		created, err := d.submit(ctx, sub)
 		if err != nil {
 			return nil, err
 		}
 		out[i].Created = created
+		if created {
+			d.checkDuplicate(sub)
+		}
 	}
 	return out, nil
+}
+
+func (d *dryRunSink) checkDuplicate(sub workflow.Submission) {
+	title, _ := privacy.Mask(sub.Title)
+	body, _ := privacy.Mask(sub.Body)
+	at := sub.ReceivedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	d.next--
+	doc := dedup.Doc{ID: d.next, Text: title + "\n" + body, Place: sub.Place, At: at}
+	if len(d.dups.Check(doc)) > 0 {
+		d.sum.Similar++
+	}
+	d.dups.Add(doc)
 }
 
 func (d *dryRunSink) submit(ctx context.Context, sub workflow.Submission) (bool, error) {
@@ -310,6 +357,9 @@ func printImportSummary(w io.Writer, sum *importSummary, asJSON bool) error {
 	}
 	fmt.Fprintf(&b, "%s: %d\n", created, sum.Created)
 	fmt.Fprintf(&b, "已存在 already present: %d\n", sum.Present)
+	if sum.DryRun {
+		fmt.Fprintf(&b, "将提示合并 would be suggested for merging: %d\n", sum.Similar)
+	}
 	fmt.Fprintf(&b, "拒绝 rejected: %d\n", len(sum.Rejected))
 	for i, rej := range sum.Rejected {
 		if i == maxRejectedShown {

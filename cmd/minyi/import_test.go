@@ -252,3 +252,28 @@ func TestImportMixedEncodingRejected(t *testing.T) {
 		}
 	})
 }
+
+func TestImportDryRunReportsDuplicatesAndInvalidRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		path := filepath.Join(t.TempDir(), "dups.jsonl")
+		body := "解放路与人民路交叉口的红绿灯坏了三天了，早晚高峰车辆拥堵严重，行人过马路非常危险，请尽快派人维修"
+		rows := `{"id":"d1","body":"` + body + `","time":"2026-11-01 08:00:00"}
+{"id":"d2","body":"` + body + `，谢谢","time":"2026-11-01 09:00:00"}
+{"id":"d3","body":"小区门口夜间烧烤油烟很大","time":"2026-11-01 10:00:00","kind":"不存在的类型"}
+`
+		if err := os.WriteFile(path, []byte(rows), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		dry := runImportJSON(t, a, out, "--channel", "12345", "--dry-run", path)
+		if dry.Created != 2 || len(dry.Rejected) != 1 || dry.Rejected[0].Line != 3 {
+			t.Errorf("dry run: created %d, rejected %+v; want 2 and line 3", dry.Created, dry.Rejected)
+		}
+		if dry.Similar != 1 {
+			t.Errorf("dry run found %d near-duplicates, want 1 (the second row repeats the first)", dry.Similar)
+		}
+		if n := countTickets(t, db); n != 0 {
+			t.Fatalf("dry run wrote %d tickets", n)
+		}
+	})
+}
