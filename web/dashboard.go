@@ -11,6 +11,9 @@ import (
 
 	"minyi/kpi"
 	"minyi/org"
+	"minyi/workflow"
+	"minyi/store"
+	"minyi/hot"
 	"minyi/ticket"
 )
 
@@ -82,6 +85,7 @@ type dashboardData struct {
 	KPIRows   []kpiRow
 	Ranks     []unitRank
 	Rising    []risingTag
+	Hot       []hot.Issue // the largest groups of items about one problem in the range
 	PrevRange string
 	Charts    dashboardCharts
 }
@@ -122,7 +126,43 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	hotIssues, err := s.dashboardHot(r.Context(), acct, scope, from, to)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Hot = hotIssues
 	s.renderSearchPage(w, r, http.StatusOK, "dashboard", d)
+}
+
+// dashboardHotTop is how many hot issues the dashboard lists.
+const dashboardHotTop = 8
+
+// dashboardHot groups the range's items of the scope into hot issues and
+// records the list, because it shows ticket titles, in the access log.
+func (s *Server) dashboardHot(ctx context.Context, acct org.Account, scope string, from, to time.Time) ([]hot.Issue, error) {
+	end := to.AddDate(0, 0, 1)
+	var issues []hot.Issue
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		items, err := hot.Load(ctx, tx, from, scope)
+		if err != nil {
+			return err
+		}
+		kept := items[:0]
+		for _, it := range items {
+			if it.At.Before(end) {
+				kept = append(kept, it)
+			}
+		}
+		issues = hot.Group(kept, hot.Options{Now: end})
+		if len(issues) > dashboardHotTop {
+			issues = issues[:dashboardHotTop]
+		}
+		filter := "hot&from=" + from.Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly) + "&unit_path=" + scope
+		return s.svc.RecordAccess(ctx, tx, workflow.Access{Actor: acct.Actor(), Action: "ticket.list",
+			Purpose: "dashboard", Filter: filter, Count: len(issues), Result: "ok"})
+	})
+	return issues, err
 }
 
 // parseDashboardForm reads the range (from, to: calendar days, by default

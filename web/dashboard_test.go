@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +177,20 @@ func TestDashboardAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDashboardShowsHotIssues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newDemoCity(t, db, 150)
+		code, page := e.get(t, "centre1", "/dashboard?from=2026-11-10&to=2026-12-04")
+		if code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		if !strings.Contains(string(page), "热点问题") {
+			t.Fatal("the dashboard has no hot-issue section")
+		}
+		if !strings.Contains(string(page), `id="hot"`) {
+			t.Fatal("the demo city's generated repeats form no hot issue on the dashboard")
+		}
+	})
 }
