@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"time"
 
+	"minyi/hot"
 	"minyi/kpi"
 	"minyi/org"
-	"minyi/workflow"
 	"minyi/store"
-	"minyi/hot"
 	"minyi/ticket"
+	"minyi/workflow"
 )
 
 // Limits of the dashboard's breakdowns.
