@@ -51,6 +51,7 @@ func (s *Server) consoleRoutes() []Route {
 		{"GET", "/console/review", PermConsoleReview, s.reviewPage},
 		{"GET", "/console/supervision", PermConsoleSupervision, s.supervisionPage},
 		{"GET", "/console/officers", PermOfficerRead, s.officersPage},
+		{"GET", "/console/routing", PermRoutingQuality, s.routingQualityPage},
 		{"GET", "/console/officers/{id}", PermOfficerRead, s.officerPage},
 		{"GET", "/console/alerts", PermAlertRead, s.alertsJSON},
 		{"POST", "/console/alerts/{id}/ack", PermAlertAck, s.alertAck},
@@ -70,7 +71,7 @@ var consoleTemplateFS embed.FS
 // or missing template stops the program at start.
 var consoleTemplates = parseConsoleTemplates()
 
-var consolePages = []string{"triage", "inbox", "ticket", "review", "supervision", "officers", "officer", "error",
+var consolePages = []string{"triage", "inbox", "ticket", "review", "supervision", "officers", "officer", "error", "routing",
 	"audit", "audit_records"}
 
 func parseConsoleTemplates() map[string]*template.Template {
@@ -110,6 +111,7 @@ var consoleNav = []struct {
 	{"nav.search", "/search", PermTicketList, nil},
 	{"nav.dashboard", "/dashboard", PermKPIRead, nil},
 	{"nav.officer", "/console/officers", PermOfficerRead, nil},
+	{"nav.routing", "/console/routing", PermRoutingQuality, nil},
 	{"nav.audit", "/console/audit", PermAuditRead, nil},
 }
 

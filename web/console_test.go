@@ -453,3 +453,33 @@ func TestConsoleOfficerPage(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleRoutingQualityPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		s := seedConsole(t, e.svc)
+		handler, err := org.AccountByName(context.Background(), db, "dongguan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Act(context.Background(), workflow.Command{TicketID: s.dongguan.ID, Actor: handler.Actor(),
+			Action: ticket.ActReturn, Input: ticket.Input{Reason: "不属于本所辖区"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser(t)
+		b.signIn("centre1")
+		r := b.get("/console/routing")
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d", r.status)
+		}
+		if !strings.Contains(r.body, `id="returns">1<`) || !strings.Contains(r.body, "东关派出所") {
+			t.Fatalf("the page does not show the return by 东关派出所:\n%.600s", r.body)
+		}
+		station := e.browser(t)
+		station.signIn("dongguan")
+		if r := station.get("/console/routing"); r.status != http.StatusForbidden {
+			t.Fatalf("a station handler opened the routing-quality page: %d", r.status)
+		}
+	})
+}
