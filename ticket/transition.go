@@ -178,8 +178,11 @@ var rules = map[Action]rule{
 			return nil
 		},
 	},
+	// A merged ticket's citizen gets a call-back of their own once the lead
+	// ticket's reply is approved; the workflow checks the lead. It records
+	// the outcome and leaves the merged ticket as it is.
 	ActCallback: {
-		from: []State{Reviewed}, roles: []Role{RoleCentre, RoleCitizen},
+		from: []State{Reviewed, Merged}, roles: []Role{RoleCentre, RoleCitizen},
 		apply: applyCallback,
 	},
 	ActClose: {
@@ -382,6 +385,21 @@ func applyCallback(t *Ticket, in Input, now time.Time, ev *Event) error {
 		return fmt.Errorf("%w: a citizen cannot be unreachable", ErrInvalidInput)
 	}
 	ev.Details["outcome"] = string(in.Outcome)
+	if t.State == Merged {
+		if t.CallbackResult != "" {
+			return fmt.Errorf("%w: this citizen was already called back", ErrInvalidInput)
+		}
+		if in.Outcome == Unreachable {
+			t.CallbackAttempts++
+			ev.Details["attempt"] = strconv.Itoa(t.CallbackAttempts)
+			if in.MaxAttempts <= 0 || t.CallbackAttempts < in.MaxAttempts {
+				return nil
+			}
+		}
+		t.CallbackResult = in.Outcome
+		t.CalledBackAt = now
+		return nil
+	}
 	switch in.Outcome {
 	case Unreachable:
 		t.CallbackAttempts++

@@ -42,7 +42,7 @@ var expected = map[Action]struct {
 	ActReply:            {[]State{Accepted}, []Role{RoleHandler}},
 	ActApprove:          {[]State{Replied}, []Role{RoleCentre}},
 	ActReject:           {[]State{Replied}, []Role{RoleCentre}},
-	ActCallback:         {[]State{Reviewed}, []Role{RoleCentre, RoleCitizen}},
+	ActCallback:         {[]State{Reviewed, Merged}, []Role{RoleCentre, RoleCitizen}},
 	ActClose:            {[]State{CalledBack}, []Role{RoleSystem, RoleCentre}},
 	ActReopen:           {[]State{Closed}, []Role{RoleCitizen, RoleCentre}},
 	ActMerge:            {[]State{Received, Triage, Dispatched}, []Role{RoleCentre}},
@@ -294,5 +294,20 @@ func TestInviteChecks(t *testing.T) {
 	}
 	if ev.Details["cohandler"] != "s2" || tk.State != Accepted {
 		t.Fatalf("invite: details %v, state %s", ev.Details, tk.State)
+	}
+}
+
+func TestCallbackOnMergedTicket(t *testing.T) {
+	tk := sample(Merged)
+	tk.MergedInto = 9
+	if _, err := Apply(tk, actorFor(RoleCentre), ActCallback, Input{Outcome: Unsatisfied, MaxAttempts: 3}, now); err != nil {
+		t.Fatal(err)
+	}
+	if tk.State != Merged || tk.CallbackResult != Unsatisfied || tk.CalledBackAt.IsZero() {
+		t.Fatalf("after call-back: state %s result %q at %v", tk.State, tk.CallbackResult, tk.CalledBackAt)
+	}
+	_, err := Apply(tk, actorFor(RoleCentre), ActCallback, Input{Outcome: Satisfied, MaxAttempts: 3}, now)
+	if !errors.Is(err, ErrInvalidInput) {
+		t.Fatalf("second call-back: err = %v, want ErrInvalidInput", err)
 	}
 }

@@ -166,6 +166,17 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 			"actor": a.ActorName, "url": "/api/attachments/" + strconv.FormatInt(a.ID, 10)})
 	}
 	m["attachments"] = files
+	photos, err := s.svc.TicketPhotos(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	pics := make([]map[string]any, 0, len(photos))
+	for _, p := range photos {
+		pics = append(pics, map[string]any{"id": p.ID, "content_type": p.ContentType, "width": p.Width,
+			"height": p.Height, "url": "/api/photos/" + strconv.FormatInt(p.ID, 10)})
+	}
+	m["photos"] = pics
 	co := make([]string, 0, len(d.CoHandlers))
 	for _, c := range d.CoHandlers {
 		co = append(co, c.UnitID)
@@ -287,6 +298,10 @@ func (s *Server) getKPI(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, s.log, fmt.Errorf("%w: to %q is not YYYY-MM-DD", errBadRequest, v))
 			return
 		}
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		writeError(w, r, s.log, fmt.Errorf("%w: to %s is before from %s", errBadRequest, q.Get("to"), q.Get("from")))
+		return
 	}
 	unit := q.Get("unit")
 	if acct.Role == ticket.RoleLeader && unit == "" {

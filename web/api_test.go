@@ -249,5 +249,11 @@ func TestAPIRejectsMalformedBodies(t *testing.T) {
 		if code, body := post(`{"channel":"../../etc","body":"内容"}`); code != http.StatusBadRequest {
 			t.Errorf("bad channel: %d %v", code, body)
 		}
+		if code, body := e.do(t, "centre1", "GET", "/api/kpi?from=2030-01-01&to=2020-01-01", nil); code != http.StatusBadRequest {
+			t.Errorf("reversed KPI range: %d %v", code, body)
+		}
+		if code, body := e.do(t, "centre1", "GET", "/api/tickets?tag=%00", nil); code != http.StatusBadRequest {
+			t.Errorf("NUL in a query: %d %v", code, body)
+		}
 	})
 }

@@ -116,7 +116,9 @@ func (c *citizen) progressAct(w http.ResponseWriter, r *http.Request) (string, a
 		}
 		cmd.Action, cmd.Input = ticket.ActCallback, ticket.Input{Outcome: outcome, Reason: comment}
 		done = "谢谢您的评价。"
-		if outcome == ticket.Unsatisfied {
+		if outcome == ticket.Unsatisfied && d.Ticket.State == ticket.Merged {
+			done = "已收到您的评价，您的意见已记录。"
+		} else if outcome == ticket.Unsatisfied {
 			done = "已收到您的评价。这件事将重新办理。"
 		}
 	case "reopen":
@@ -221,6 +223,23 @@ func (c *citizen) progressView(ctx context.Context, d *workflow.Detail, code, la
 		v.Reply = t.Reply
 	}
 	v.CanRate = t.State == ticket.Reviewed
+	if t.State == ticket.Merged && t.MergedInto != 0 {
+		// A merged item is answered by its lead ticket: the citizen sees that
+		// reply and rates it, which is this citizen's own call-back.
+		lead, err := c.s.svc.Get(ctx, ticket.System, t.MergedInto, "citizen progress of a merged ticket")
+		if err != nil {
+			c.s.log.Warn("lead ticket unavailable", "request_id", RequestID(ctx), "ticket_id", t.ID, "error", err)
+		} else {
+			switch lead.Ticket.State {
+			case ticket.Reviewed, ticket.CalledBack, ticket.Closed:
+				v.Reply = lead.Ticket.Reply
+				v.CanRate = t.CallbackResult == ""
+				if v.CanRate {
+					v.Status = "已与相同事项合并办理，已办结，请您评价"
+				}
+			}
+		}
+	}
 	window := time.Duration(c.s.prof.Callback.ReopenWindowDays * float64(24*time.Hour))
 	v.ReopenDays = int(c.s.prof.Callback.ReopenWindowDays)
 	v.CanReopen = t.State == ticket.Closed && window > 0 && c.opts.Now().Before(t.ClosedAt.Add(window))

@@ -760,6 +760,19 @@ func TestPhotoAPIFollowsTicketScope(t *testing.T) {
 			t.Fatalf("photos = %d", len(photos))
 		}
 		path := fmt.Sprintf("/api/photos/%d", photos[0].ID)
+		// Staff find the photo from the ticket itself.
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/tickets/%d", e.srv.URL, d.Ticket.ID), nil)
+		tok, _ := org.IssueToken(ctx, db, "dongguan")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		detail, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(detail), `"url":"`+path+`"`) {
+			t.Fatalf("the ticket's JSON does not link its photo %s:\n%.400s", path, detail)
+		}
 		for _, tc := range []struct {
 			who  string
 			want int

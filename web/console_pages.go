@@ -132,6 +132,7 @@ type ticketData struct {
 	CoHandling  bool
 	CoHandlers  []workflow.CoHandler
 	Attachments []workflow.Attachment
+	Photos      []workflow.Photo // the citizen's photos, without their bytes
 }
 
 // timelineEvent is one timeline step with its details in display order.
@@ -161,6 +162,12 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(w, r, "title.ticket")
 	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket), TagExplain: workflow.TagExplanation(d.Ticket, d.Events)}
 	data.CoHandling, data.CoHandlers, data.Attachments = d.Reader.CoHandler, d.CoHandlers, d.Attachments
+	// The citizen's photos belong to the content; Get above checked the
+	// scope and recorded the read, and each download is checked again.
+	if data.Photos, err = s.svc.TicketPhotos(r.Context(), id); err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
 	// Only the lead unit and the centre contact the citizen.
 	if Allowed(acct.Role, PermTicketContact) && !d.Reader.CoHandler {
 		data.Contact = &contactForm{Configured: s.svc.HasRelay()}
@@ -191,7 +198,7 @@ func timelineDetails(m map[string]string) []timelineDetail {
 
 // reviewData is the centre's review, call-back and extension queues.
 type reviewData struct {
-	Review, Callback, Extension []consoleRow
+	Review, Callback, Followers, Extension []consoleRow
 }
 
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
@@ -214,7 +221,13 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Extension = v.rows(ext, ticket.ActGrantExtension, ticket.ActDenyExtension)
-	for _, rows := range [][]consoleRow{d.Review, d.Callback} {
+	followers, err := s.svc.ListQueue(r.Context(), v.Account.Actor(), workflow.QueueFollowers, 200)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	d.Followers = v.rows(followers, ticket.ActCallback)
+	for _, rows := range [][]consoleRow{d.Review, d.Callback, d.Followers} {
 		for i := range rows {
 			for j := range rows[i].Forms {
 				rows[i].Forms[j].Inline = true

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"minyi/audit"
@@ -88,13 +92,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 	ctx = audit.WithMeta(ctx, audit.Meta{RequestID: id, ClientAddr: clientAddr(r)})
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	if err := rejectNUL(r); err != nil {
+		writeError(rec, r.WithContext(ctx), s.log, err)
+	} else {
+		s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	}
 	level := slog.LevelDebug
 	if rec.status >= 500 {
 		level = slog.LevelError
 	}
 	s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 		"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+}
+
+// maxFormCheckBytes bounds the url-encoded bodies rejectNUL reads; larger
+// ones are left to the handlers' own limits.
+const maxFormCheckBytes = 1 << 20
+
+// rejectNUL refuses a request whose query or url-encoded form carries a NUL
+// character. No person types one, and PostgreSQL text cannot store it, so it
+// would otherwise surface as a 500 from whatever query receives it.
+func rejectNUL(r *http.Request) error {
+	errNUL := fmt.Errorf("%w: the request contains a NUL character", errBadRequest)
+	if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) {
+		return errNUL
+	}
+	ct := r.Header.Get("Content-Type")
+	if r.Body == nil || !strings.HasPrefix(ct, "application/x-www-form-urlencoded") ||
+		r.ContentLength < 0 || r.ContentLength > maxFormCheckBytes {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxFormCheckBytes+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return nil // the handler reads the same short body and reports the error itself
+	}
+	if bytes.Contains(body, []byte("%00")) || bytes.IndexByte(body, 0) >= 0 {
+		return errNUL
+	}
+	return nil
 }
 
 type requestIDKey struct{}

@@ -117,6 +117,11 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 // check that a merge target exists.
 func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Ticket, c Command) (ticket.Input, error) {
 	in := c.Input
+	for _, text := range []string{in.Reason, in.Reply, in.Text, in.Destination, in.UnitID} {
+		if strings.ContainsRune(text, 0) || !utf8.ValidString(text) {
+			return in, fmt.Errorf("%w: text contains a NUL character or invalid UTF-8", ticket.ErrInvalidInput)
+		}
+	}
 	// Staff and citizens write free text here too; it is masked like a body.
 	in.Reason = s.opts.Protector.Mask(in.Reason)
 	in.Reply = s.opts.Protector.Mask(in.Reply)
@@ -140,6 +145,18 @@ func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Tic
 		return s.inviteInput(c.Actor, t, in)
 	case ticket.ActCallback:
 		in.MaxAttempts = s.prof.Callback.MaxAttempts
+		if t.State == ticket.Merged {
+			lead, err := loadTicket(ctx, tx, t.MergedInto)
+			if err != nil {
+				return in, err
+			}
+			switch lead.State {
+			case ticket.Reviewed, ticket.CalledBack, ticket.Closed:
+			default:
+				return in, fmt.Errorf("%w: ticket %d was merged into %d, whose reply is not approved yet",
+					ticket.ErrInvalidInput, t.ID, lead.ID)
+			}
+		}
 	case ticket.ActReopen:
 		in.ReopenWindow = time.Duration(s.prof.Callback.ReopenWindowDays * float64(24*time.Hour))
 	case ticket.ActMerge:

@@ -287,6 +287,9 @@ const (
 	QueueSupervision Queue = "supervision"
 	// QueueExtension contains the tickets whose unit asked for more time.
 	QueueExtension Queue = "extension"
+	// QueueFollowers contains merged tickets whose lead ticket's reply was
+	// approved and whose own citizen has not been called back yet.
+	QueueFollowers Queue = "followers"
 )
 
 // ListQueue returns up to limit tickets of a console queue within the
@@ -302,7 +305,12 @@ func (s *Service) ListQueue(ctx context.Context, actor ticket.Actor, q Queue, li
 	}
 	marks, args := endedStates()
 	where := []string{"state NOT IN (" + marks + ")"}
+	if q == QueueFollowers {
+		where, args = []string{"state = 'merged'", "callback_result = ''", `merged_into IN
+			(SELECT l.id FROM tickets l WHERE l.state IN ('reviewed', 'called_back', 'closed'))`}, nil
+	}
 	switch q {
+	case QueueFollowers:
 	case QueueSupervision:
 		where = append(where, "(overdue = 1 OR supervised = 1)")
 	case QueueExtension:

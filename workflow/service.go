@@ -256,6 +256,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	}
 	s.log.Debug("ticket created", "ticket_id", p.t.ID, "state", p.t.State, "unit_id", p.t.UnitID)
 	s.sendTrackingCode(ctx, p.t, sub.Phone)
+	s.created(ctx, p.t)
 	return p.t, true, nil
 }
 

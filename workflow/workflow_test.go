@@ -438,3 +438,85 @@ func TestAuditPurposeMaskedAndBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestMergedCitizenGetsOwnCallback checks that the citizen of a ticket merged
+// into another is called back on their own once the lead's reply is approved.
+func TestMergedCitizenGetsOwnCallback(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		centre, handler := e.actor(t, "centre1"), e.actor(t, "dongguan")
+		lead, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "小区门口夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dup, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: "有件事想反映一下", Phone: "13900002222"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.act(t, dup.ID, centre, ticket.ActMerge, ticket.Input{Into: lead.ID})
+		_, err = e.svc.Act(ctx, workflow.Command{TicketID: dup.ID, Actor: centre, Action: ticket.ActCallback,
+			Input: ticket.Input{Outcome: ticket.Satisfied}})
+		if !errors.Is(err, ticket.ErrInvalidInput) {
+			t.Fatalf("call-back before the lead's reply is approved: err = %v", err)
+		}
+		e.act(t, lead.ID, handler, ticket.ActAccept, ticket.Input{})
+		e.act(t, lead.ID, handler, ticket.ActReply, ticket.Input{Reply: "已处理"})
+		e.act(t, lead.ID, centre, ticket.ActApprove, ticket.Input{})
+		queue, err := e.svc.ListQueue(ctx, centre, workflow.QueueFollowers, 0)
+		if err != nil || len(queue) != 1 || queue[0].ID != dup.ID {
+			t.Fatalf("followers queue = %v, err %v; want ticket %d", queue, err, dup.ID)
+		}
+		got := e.act(t, dup.ID, centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Satisfied})
+		if got.State != ticket.Merged || got.CallbackResult != ticket.Satisfied {
+			t.Fatalf("after call-back: state %s result %q", got.State, got.CallbackResult)
+		}
+		if queue, _ := e.svc.ListQueue(ctx, centre, workflow.QueueFollowers, 0); len(queue) != 0 {
+			t.Fatalf("followers queue still lists %d tickets", len(queue))
+		}
+	})
+}
+
+func TestOnCreatedRunsForEverySubmission(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		var seen []int64
+		svc, err := workflow.New(workflow.Options{DB: db, Profile: e.prof, Protector: e.prot, Tagger: testTagger,
+			OnCreated: func(_ context.Context, tk *ticket.Ticket) { seen = append(seen, tk.ID) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.SubmitBatch(ctx, []workflow.Submission{{Channel: "12345", ExternalID: "b1", Body: "路口拥堵"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Submit(ctx, workflow.Submission{Channel: "12345", ExternalID: "b1", Body: "路口拥堵"}); err != nil {
+			t.Fatal(err) // already present: no second call
+		}
+		want := []int64{one.ID, res[0].Ticket.ID}
+		if len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] {
+			t.Fatalf("OnCreated saw %v, want %v", seen, want)
+		}
+	})
+}
+
+func TestActRejectsNULInText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "有件事想反映一下"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Act(ctx, workflow.Command{TicketID: tk.ID, Actor: e.actor(t, "centre1"),
+			Action: ticket.ActInvalidate, Input: ticket.Input{Reason: "a\x00b"}})
+		if !errors.Is(err, ticket.ErrInvalidInput) {
+			t.Fatalf("err = %v, want ErrInvalidInput", err)
+		}
+	})
+}
