@@ -257,6 +257,8 @@ var consoleTexts = map[string][2]string{
 		"Contact goes through a privacy number and you never see the citizen's. To call back, enter your own phone; dial the middle number shown within 30 minutes."},
 	"contact.no_relay": {"未配置隐私号服务（设置 MINYI_RELAY_URL），暂时不能回拨或发短信。",
 		"No relay provider is configured (set MINYI_RELAY_URL), so calls and messages are unavailable."},
+	"contact.no_phone": {"这位群众没有留下电话号码（或已按保存期限删除），无法联系。本次尝试已记录在时间线中。",
+		"The citizen left no phone number, or it was deleted after the retention period. The attempt is in the timeline."},
 	"contact.failed": {"联系未成功：没有号码或隐私号服务出错。本次尝试已记录在时间线中。",
 		"The contact failed: no number, or the relay provider failed. The attempt is recorded in the timeline."},
 	"contact.staff_phone": {"您的电话", "Your phone"},

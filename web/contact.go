@@ -72,6 +72,9 @@ func (s *Server) apiContact(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, workflow.ErrNoRelay):
 		writeJSON(w, http.StatusServiceUnavailable, map[string]apiError{"error": {Code: "no_relay",
 			Message: "no contact relay provider is configured; set MINYI_RELAY_URL"}})
+	case errors.Is(err, workflow.ErrContactFailed) && out.Status == privacy.OutcomeNoPhone:
+		// Not a gateway fault: the citizen left no number, or it was shredded.
+		writeJSON(w, http.StatusConflict, outcomeJSON(out))
 	case errors.Is(err, workflow.ErrContactFailed):
 		// The attempt is recorded, and the status gives the reason it did not reach the citizen.
 		writeJSON(w, http.StatusBadGateway, outcomeJSON(out))
@@ -95,7 +98,7 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 	}
 	req := workflow.ContactRequest{Channel: r.PostFormValue("channel"),
 		StaffPhone: strings.TrimSpace(r.PostFormValue("staff_phone")), Text: r.PostFormValue("text")}
-	_, err = s.svc.Contact(r.Context(), acct.Actor(), id, req)
+	out, err := s.svc.Contact(r.Context(), acct.Actor(), id, req)
 	back := "/console/tickets/" + r.PathValue("id")
 	switch {
 	case errors.Is(err, workflow.ErrNoRelay), errors.Is(err, workflow.ErrContactFailed):
@@ -109,6 +112,10 @@ func (s *Server) consoleContact(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusServiceUnavailable
 		if key == "contact.failed" {
 			status = http.StatusBadGateway
+			if out.Status == privacy.OutcomeNoPhone {
+				key, status = "contact.no_phone", http.StatusConflict
+				v.Error = consoleText(v.Lang, key)
+			}
 		}
 		s.render(w, r, status, "error", v)
 	case err != nil:
