@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"minyi/dispatch"
+	"minyi/review"
 	"minyi/ticket"
 	"minyi/workflow"
 )
@@ -209,6 +210,18 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 		ticket.ActApprove, ticket.ActReject); err != nil {
 		s.consoleError(w, r, err)
 		return
+	}
+	// Before a reviewer approves a reply, minyi checks it against the item:
+	// does it name the place and the problem, say what was done and by when,
+	// and say more than a form sentence.
+	for i := range d.Review {
+		t := d.Review[i].T
+		hints := review.Check(review.Item{Title: t.Title, Body: t.Body, Place: t.Place}, t.Reply)
+		for _, h := range hints {
+			if h.Fired {
+				d.Review[i].Hints = append(d.Review[i].Hints, h.Message)
+			}
+		}
 	}
 	if d.Callback, err = s.listRows(r, v, workflow.Filter{States: []ticket.State{ticket.Reviewed}, Limit: 200},
 		ticket.ActCallback); err != nil {

@@ -483,3 +483,33 @@ func TestConsoleRoutingQualityPage(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleReviewShowsReplyHints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		s := seedConsole(t, e.svc)
+		handler, err := org.AccountByName(context.Background(), db, "dongguan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			act ticket.Action
+			in  ticket.Input
+		}{{ticket.ActAccept, ticket.Input{}}, {ticket.ActReply, ticket.Input{Reply: "已处理。"}}} {
+			_, err := e.svc.Act(context.Background(), workflow.Command{TicketID: s.dongguan.ID, Actor: handler.Actor(),
+				Action: step.act, Input: step.in})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := e.browser(t)
+		b.signIn("centre1")
+		r := b.get("/console/review")
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d", r.status)
+		}
+		if !strings.Contains(r.body, `class="hints"`) {
+			t.Fatalf("a two-word reply shows no review hint:\n%.800s", r.body)
+		}
+	})
+}

@@ -153,6 +153,7 @@ type consoleRow struct {
 	NoteKey string // a text key shown under the title, such as "rejected"
 	Note    string // free text beside NoteKey: a reason
 	Explain string // the router's explanation, for the triage queue
+	Hints   []string // reply-review hints that fired, for the review queue
 	Forms   []actionForm
 }
 
