@@ -134,6 +134,8 @@ type ticketData struct {
 	CoHandlers  []workflow.CoHandler
 	Attachments []workflow.Attachment
 	Photos      []workflow.Photo // the citizen's photos, without their bytes
+	Duplicates  []workflow.Suggestion
+	CanMerge    bool // the account may merge this ticket into a suggested one with one click
 }
 
 // timelineEvent is one timeline step with its details in display order.
@@ -163,6 +165,11 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(w, r, "title.ticket")
 	data := ticketData{T: d.Ticket, Forms: v.formsFor(d.Ticket), TagExplain: workflow.TagExplanation(d.Ticket, d.Events)}
 	data.CoHandling, data.CoHandlers, data.Attachments = d.Reader.CoHandler, d.CoHandlers, d.Attachments
+	if data.Duplicates, err = s.svc.Suggestions(r.Context(), id); err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	data.CanMerge = ticket.Allowed(ticket.ActMerge, d.Ticket.State, acct.Role)
 	// The citizen's photos belong to the content; Get above checked the
 	// scope and recorded the read, and each download is checked again.
 	if data.Photos, err = s.svc.TicketPhotos(r.Context(), id); err != nil {

@@ -513,3 +513,30 @@ func TestConsoleReviewShowsReplyHints(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleOneClickMergeOfSuggestedDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		s := seedConsole(t, e.svc)
+		ctx := context.Background()
+		if err := e.svc.SuggestDuplicate(ctx, s.triage.ID, s.dongguan.ID, 0.93, []string{"文字相似"}); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser(t)
+		csrf := b.signIn("centre1")
+		page := b.get("/console/tickets/" + itoa(s.triage.ID))
+		if page.status != http.StatusOK || !strings.Contains(page.body, `id="duplicates"`) ||
+			!strings.Contains(page.body, `name="into" value="`+itoa(s.dongguan.ID)+`"`) {
+			t.Fatalf("the ticket page offers no merge into the suggested duplicate:\n%.800s", page.body)
+		}
+		r := b.post("/console/tickets/"+itoa(s.triage.ID)+"/merge", url.Values{"csrf_token": {csrf},
+			"into": {itoa(s.dongguan.ID)}, "back": {"/console/tickets/" + itoa(s.triage.ID)}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("merge: %d\n%.400s", r.status, r.body)
+		}
+		d, err := e.svc.Get(ctx, ticket.System, s.triage.ID, "test")
+		if err != nil || d.Ticket.State != ticket.Merged || d.Ticket.MergedInto != s.dongguan.ID {
+			t.Fatalf("after merge: %+v, err %v", d.Ticket, err)
+		}
+	})
+}

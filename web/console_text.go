@@ -86,6 +86,8 @@ var consoleTexts = map[string][2]string{
 	"sec.review":      {"待审核答复", "Replies to review"},
 	"sec.callback":    {"待回访", "Call-backs due"},
 	"review.hints":    {"答复审核提示", "Reply review hints"},
+	"sec.duplicates":  {"疑似重复（可一键合并）", "Possible duplicates (merge in one click)"},
+	"merge_into":      {"合并到", "Merge into"},
 	"sec.photos":      {"群众上传的照片", "Photos from the citizen"},
 	"sec.followers":   {"合并工单待回访（每位群众单独回访）", "Merged tickets to call back (each citizen on their own)"},
 	"sec.ext":         {"延期申请", "Extension requests"},
