@@ -308,58 +308,42 @@ func (s *Server) auditXLSX(w http.ResponseWriter, r *http.Request) {
 // writeAuditXLSX writes records as a workbook: the query, the time and
 // count, the column names, then one row a record.
 func (s *Server) writeAuditXLSX(out io.Writer, lang string, q auditQuery, recs []audit.Record, now time.Time) error {
-	x := excelize.NewFile()
+	widths := make([]float64, len(auditColumns))
+	for i, c := range auditColumns {
+		widths[i] = c.width
+	}
+	x, err := newXLSXSheet(consoleText(lang, "audit.sheet"), "yyyy-mm-dd hh:mm:ss", widths)
+	if err != nil {
+		return fmt.Errorf("web: audit spreadsheet: %w", err)
+	}
 	defer x.Close()
-	sheet := consoleText(lang, "audit.sheet")
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return fmt.Errorf("web: audit spreadsheet: %w", err)
-	}
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return fmt.Errorf("web: audit spreadsheet: %w", err)
-	}
-	dateFmt := "yyyy-mm-dd hh:mm:ss"
-	dateStyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
-	if err != nil {
-		return fmt.Errorf("web: audit spreadsheet: %w", err)
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return fmt.Errorf("web: audit spreadsheet: %w", err)
-	}
 	header := [][]any{
 		{consoleText(lang, "audit.query"), consoleText(lang, "title.audit."+q.View), q.describe()},
-		{consoleText(lang, "audit.exported_at"), excelize.Cell{StyleID: dateStyle, Value: s.wallClock(now)},
+		{consoleText(lang, "audit.exported_at"), excelize.Cell{StyleID: x.Date, Value: s.wallClock(now)},
 			consoleText(lang, "audit.count"), len(recs)},
 	}
 	names := make([]any, len(auditColumns))
 	for i, c := range auditColumns {
-		names[i] = excelize.Cell{StyleID: bold, Value: consoleText(lang, c.key)}
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
-			return fmt.Errorf("web: audit spreadsheet: %w", err)
-		}
+		names[i] = excelize.Cell{StyleID: x.Bold, Value: consoleText(lang, c.key)}
 	}
 	header = append(header, names)
-	for i, row := range header {
-		if err := sw.SetRow("A"+strconv.Itoa(i+1), row); err != nil {
+	for _, row := range header {
+		if err := x.AddRow(row); err != nil {
 			return fmt.Errorf("web: audit spreadsheet: %w", err)
 		}
 	}
-	for i, rec := range recs {
+	for _, rec := range recs {
 		var ticketID any
 		if rec.TicketID != 0 {
 			ticketID = rec.TicketID
 		}
-		cells := []any{rec.Seq, excelize.Cell{StyleID: dateStyle, Value: s.wallClock(rec.Time)}, rec.AccountName,
+		cells := []any{rec.Seq, excelize.Cell{StyleID: x.Date, Value: s.wallClock(rec.Time)}, rec.AccountName,
 			rec.Role, auditActionText(lang, rec.Action), ticketID, strings.Join(rec.Fields, ", "), rec.Purpose,
 			rec.Filter, rec.Count, consoleText(lang, "audit.result."+rec.Result), rec.ClientAddr, rec.RequestID,
 			rec.SessionHash}
-		if err := sw.SetRow("A"+strconv.Itoa(len(header)+i+1), cells); err != nil {
+		if err := x.AddRow(cells); err != nil {
 			return fmt.Errorf("web: audit spreadsheet: %w", err)
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("web: audit spreadsheet: %w", err)
 	}
 	if err := x.Write(out); err != nil {
 		return fmt.Errorf("web: audit spreadsheet: %w", err)

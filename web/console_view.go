@@ -150,9 +150,9 @@ type selectOption struct {
 type consoleRow struct {
 	V       *consoleView
 	T       *ticket.Ticket
-	NoteKey string // a text key shown under the title, such as "rejected"
-	Note    string // free text beside NoteKey: a reason
-	Explain string // the router's explanation, for the triage queue
+	NoteKey string   // a text key shown under the title, such as "rejected"
+	Note    string   // free text beside NoteKey: a reason
+	Explain string   // the router's explanation, for the triage queue
 	Hints   []string // reply-review hints that fired, for the review queue
 	Forms   []actionForm
 }

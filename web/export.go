@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,43 +57,29 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 // with the export time and count, the column names, then one row a ticket.
 // Times are in the profile's zone with a date number format.
 func (s *Server) writeExport(out io.Writer, f searchForm, res search.Result, now time.Time) error {
-	x := excelize.NewFile()
-	defer x.Close()
-	if err := x.SetSheetName("Sheet1", exportSheet); err != nil {
-		return fmt.Errorf("web: export: %w", err)
-	}
-	sw, err := x.NewStreamWriter(exportSheet)
-	if err != nil {
-		return fmt.Errorf("web: export: %w", err)
-	}
-	dateFmt := "yyyy-mm-dd hh:mm"
-	dateStyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
-	if err != nil {
-		return fmt.Errorf("web: export: %w", err)
-	}
-	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return fmt.Errorf("web: export: %w", err)
-	}
+	widths := make([]float64, len(exportColumns))
 	for i, c := range exportColumns {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
-			return fmt.Errorf("web: export: %w", err)
-		}
+		widths[i] = c.width
 	}
+	x, err := newXLSXSheet(exportSheet, "yyyy-mm-dd hh:mm", widths)
+	if err != nil {
+		return fmt.Errorf("web: export: %w", err)
+	}
+	defer x.Close()
 	header := [][]any{
 		{"筛选条件", s.filterText(f)},
-		{"导出时间", excelize.Cell{StyleID: dateStyle, Value: s.wallClock(now)}, "共", len(res.Rows)},
+		{"导出时间", excelize.Cell{StyleID: x.Date, Value: s.wallClock(now)}, "共", len(res.Rows)},
 	}
 	if res.Total > len(res.Rows) {
 		header[1] = append(header[1], fmt.Sprintf("仅导出前 %d 条，符合条件的共 %d 条，请缩小范围", len(res.Rows), res.Total))
 	}
 	names := make([]any, len(exportColumns))
 	for i, c := range exportColumns {
-		names[i] = excelize.Cell{StyleID: bold, Value: c.name}
+		names[i] = excelize.Cell{StyleID: x.Bold, Value: c.name}
 	}
 	header = append(header, names)
-	for i, row := range header {
-		if err := sw.SetRow("A"+strconv.Itoa(i+1), row); err != nil {
+	for _, row := range header {
+		if err := x.AddRow(row); err != nil {
 			return fmt.Errorf("web: export: %w", err)
 		}
 	}
@@ -102,17 +87,14 @@ func (s *Server) writeExport(out io.Writer, f searchForm, res search.Result, now
 		if t.IsZero() {
 			return nil
 		}
-		return excelize.Cell{StyleID: dateStyle, Value: s.wallClock(t)}
+		return excelize.Cell{StyleID: x.Date, Value: s.wallClock(t)}
 	}
-	for i, row := range res.Rows {
+	for _, row := range res.Rows {
 		cells := []any{row.TrackingCode, date(row.ReceivedAt), channelLabel(row.Channel), row.Kind, row.Tag,
 			s.searchUnitName(row.UnitID), row.State.Label(), date(row.RepliedAt), satisfactionText(row.CallbackResult)}
-		if err := sw.SetRow("A"+strconv.Itoa(len(header)+i+1), cells); err != nil {
+		if err := x.AddRow(cells); err != nil {
 			return fmt.Errorf("web: export: %w", err)
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("web: export: %w", err)
 	}
 	if err := x.Write(out); err != nil {
 		return fmt.Errorf("web: export: %w", err)
