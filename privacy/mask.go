@@ -84,7 +84,9 @@ var detectors = []detector{
 	// (UnionPay) or 9 (older domestic cards). Requiring one of these spares
 	// order numbers that start with a date.
 	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false},
-	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}`), checkMobile, true},
+	// A separator may stand between any two digits, because citizens also
+	// write a number digit by digit ("1 3 8 0 0 …") to slip past filters.
+	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true},
 	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false},
 	// Half-masked ID and card numbers, such as 430102********123X. Letters are
 	// not mask characters here, so that an ID's check character X is not one.

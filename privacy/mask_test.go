@@ -48,6 +48,8 @@ func maskCases() []maskCase {
 	add("mobile then or", m1+"或"+m2, phP+"或"+phP, KindMobile, KindMobile)
 	add("86 prefix glued", "86"+m1, phP, KindMobile)
 	add("bracketed plus86", "(+86)"+m1, phP, KindMobile)
+	add("mobile digit by digit", "电话 "+strings.Join(strings.Split(m1, ""), " ")+" 谢谢", "电话 "+phP+" 谢谢", KindMobile)
+	add("mobile digit by digit with hyphens", "电话"+strings.Join(strings.Split(m2, ""), "-"), "电话"+phP, KindMobile)
 	add("mobile inside account name", "我的微信wx"+m1+"谢谢", "我的微信wx"+phP+"谢谢", KindMobile)
 	add("mobile after QQ letters", "加我QQ"+m2, "加我QQ"+phP, KindMobile)
 	keep("mobile glued to digits", "订单9"+m1)
