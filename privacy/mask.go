@@ -391,13 +391,60 @@ type normalized struct {
 	lenOut, lenIn []int // their lengths in the normalised and the original text
 }
 
+// chineseDigits maps the Chinese numerals a citizen may spell a number with
+// to ASCII digits.
+var chineseDigits = map[rune]byte{'〇': '0', '零': '0', '一': '1', '二': '2', '三': '3', '四': '4',
+	'五': '5', '六': '6', '七': '7', '八': '8', '九': '9'}
+
+// minNumeralRun is the shortest run of Chinese numerals read as digits: long
+// enough for a phone number written out (一三八…), short runs such as 一二
+// or a name's 一 stay text.
+const minNumeralRun = 7
+
+// chineseNumeralRuns returns the byte ranges of src that are runs of at
+// least minNumeralRun Chinese numerals.
+func chineseNumeralRuns(src string) [][2]int {
+	var runs [][2]int
+	start, count := -1, 0
+	for i, r := range src {
+		if _, ok := chineseDigits[r]; ok {
+			if start < 0 {
+				start = i
+			}
+			count++
+			continue
+		}
+		if count >= minNumeralRun {
+			runs = append(runs, [2]int{start, i})
+		}
+		start, count = -1, 0
+	}
+	if count >= minNumeralRun {
+		runs = append(runs, [2]int{start, len(src)})
+	}
+	return runs
+}
+
+func inRuns(runs [][2]int, i int) bool {
+	for _, r := range runs {
+		if i >= r[0] && i < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 func newNormalized(src string) *normalized {
 	n := &normalized{}
 	var b strings.Builder
 	var buf [utf8.UTFMax]byte
+	numeralRuns := chineseNumeralRuns(src)
 	plainFrom := 0 // start of the unchanged run being copied
 	for i, r := range src {
 		out, changed := normalizeRune(r, buf[:0])
+		if d, ok := chineseDigits[r]; ok && inRuns(numeralRuns, i) {
+			out, changed = append(buf[:0], d), true
+		}
 		if !changed {
 			continue
 		}

@@ -85,6 +85,7 @@ const phoneSeparators = " \t-‐‑–—()[]【】./"
 // 转, 分机, ext, x, # or a final hyphen.
 func ParsePhone(s string) (Phone, bool) {
 	s = strings.TrimSpace(norm.NFKC.String(s))
+	s = numeralsToDigits(s)
 	s, ext := splitExtension(s)
 	s, international := stripPlus(s)
 	groups := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(phoneSeparators, r) })
@@ -239,4 +240,22 @@ func PhoneHint(phone string) string {
 		hint = p.AreaCode + "-" + hint
 	}
 	return hint
+}
+
+// numeralsToDigits rewrites the runs of Chinese numerals that Mask reads as
+// digits (see chineseNumeralRuns), so a number spelled 一三八… parses too.
+func numeralsToDigits(s string) string {
+	runs := chineseNumeralRuns(s)
+	if len(runs) == 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if d, ok := chineseDigits[r]; ok && inRuns(runs, i) {
+			b.WriteByte(d)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
