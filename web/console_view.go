@@ -338,9 +338,15 @@ func (v *consoleView) DetailValue(key, value string) string {
 		return v.Outcome(ticket.Outcome(value))
 	case key == "cohandler":
 		return v.UnitName(value)
-	case key == "due" || key == "reply_due":
+	case key == "due" || key == "reply_due" || key == "binding_expires":
 		if at, err := time.Parse(time.RFC3339, value); err == nil {
 			return v.When(at)
+		}
+	case key == "channel" && v.Lang == "zh":
+		return channelLabel(value)
+	case key == "contact_channel" || key == "contact_status":
+		if _, ok := consoleTexts["value."+value]; ok {
+			return v.T("value." + value)
 		}
 	}
 	return value

@@ -127,7 +127,7 @@ func TestConsoleContact(t *testing.T) {
 			t.Fatalf("another station's handler: status %d, want 404", status)
 		}
 		_, _, body = e.request(t, "centre1", "GET", page, nil)
-		for _, want := range []string{"联系群众", "DEMO-0001", "请补充具体位置", "sent"} {
+		for _, want := range []string{"联系群众", "DEMO-0001", "请补充具体位置", "已发送"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("timeline lacks %q", want)
 			}
