@@ -75,10 +75,25 @@ func (s *Service) findAndRecord(ctx context.Context, actor ticket.Actor, unitID 
 }
 
 // indexForSearch writes t's title, body and reply to the search index inside
-// tx. Submit calls it once the ticket has its id, and Act after a reply.
+// tx. Act calls it after a reply and Transcribe after a transcript; new
+// tickets go through indexCreated.
 func indexForSearch(ctx context.Context, tx *store.Tx, t *ticket.Ticket) error {
 	if err := search.Index(ctx, tx, t); err != nil {
 		return fmt.Errorf("workflow: index ticket %d: %w", t.ID, err)
+	}
+	return nil
+}
+
+// indexCreated writes the search terms of tickets created in tx with one
+// search.AddDocs call, so that a batch of tickets costs a few large inserts
+// in term order rather than a delete and an insert per ticket.
+func indexCreated(ctx context.Context, tx *store.Tx, created []*prepared) error {
+	docs := make([]search.Doc, len(created))
+	for i, p := range created {
+		docs[i] = search.DocOf(p.t)
+	}
+	if err := search.AddDocs(ctx, tx, docs); err != nil {
+		return fmt.Errorf("workflow: index %d new tickets: %w", len(docs), err)
 	}
 	return nil
 }

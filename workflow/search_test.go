@@ -30,7 +30,7 @@ func TestSearchIndexesOnSubmitAndReply(t *testing.T) {
 			t.Fatal(err)
 		}
 		if res.Total != 1 || len(res.Rows) != 1 || res.Rows[0].ID != tk.ID {
-			t.Fatalf("search after submit: %+v, want ticket %d; Submit must call indexForSearch once the ticket has its id",
+			t.Fatalf("search after submit: %+v, want ticket %d; Submit must call indexCreated once the ticket has its id",
 				res, tk.ID)
 		}
 
@@ -42,6 +42,60 @@ func TestSearchIndexesOnSubmitAndReply(t *testing.T) {
 		}
 		if res.Total != 1 {
 			t.Errorf("search for reply words: total %d, want 1; Act must call indexForSearch after a reply", res.Total)
+		}
+	})
+}
+
+// TestSearchIndexesBatch checks that every ticket of a SubmitBatch is found,
+// when the batch's terms are written together and tickets share terms.
+func TestSearchIndexesBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		bodies := []string{"楼上夜间噪音", "广场舞噪音扰民", "路口红灯不亮", "噪音"}
+		var subs []workflow.Submission
+		for _, b := range bodies {
+			subs = append(subs, workflow.Submission{Channel: "qr", Body: b, CodeUnit: "ps-dongguan"})
+		}
+		res, err := e.svc.SubmitBatch(ctx, subs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[int]int64{}
+		for i, r := range res {
+			if r.Err != nil || !r.Created {
+				t.Fatalf("submission %d: %+v", i, r)
+			}
+			ids[i] = r.Ticket.ID
+		}
+		centre := e.actor(t, "centre1")
+		for _, tc := range []struct {
+			query string
+			want  []int // indexes into bodies
+		}{
+			{"噪音", []int{0, 1, 3}},
+			{"红灯", []int{2}},
+			{"扰", []int{1}},
+			{"夜间 噪音", []int{0}},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				found, err := e.svc.Search(ctx, centre, "", search.Query{Text: tc.query})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[int64]bool{}
+				for _, r := range found.Rows {
+					got[r.ID] = true
+				}
+				if found.Total != len(tc.want) || len(got) != len(tc.want) {
+					t.Fatalf("total %d, rows %v, want bodies %v", found.Total, got, tc.want)
+				}
+				for _, i := range tc.want {
+					if !got[ids[i]] {
+						t.Errorf("ticket of %q not found", bodies[i])
+					}
+				}
+			})
 		}
 	})
 }

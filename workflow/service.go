@@ -246,7 +246,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 		}
 	}
 	p := s.prepare(ctx, sub)
-	err := s.db.InTx(ctx, func(tx *store.Tx) error { return s.insertPrepared(ctx, tx, p) })
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.insertPrepared(ctx, tx, p); err != nil {
+			return err
+		}
+		return indexCreated(ctx, tx, []*prepared{p})
+	})
 	if errors.Is(err, errDuplicate) {
 		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
 		return existing, false, lookupErr
@@ -313,7 +318,8 @@ func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {
 }
 
 // insertPrepared writes a prepared submission: the ticket, its creation event,
-// the sealed personal data, its tags, and the dispatch or triage step. It
+// the sealed personal data, its tags, and the dispatch or triage step, but not
+// its search terms, which the caller writes with indexCreated. It
 // returns errDuplicate when another ticket already has the external id.
 func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared) error {
 	t, sub, at := p.t, p.sub, p.at
@@ -356,9 +362,6 @@ func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared)
 		}
 	}
 	if err := s.applyDecisionWith(ctx, tx, t, p.decision, at, explainFeaturesDetails(p.tagPred, p.decision)); err != nil {
-		return err
-	}
-	if err := indexForSearch(ctx, tx, t); err != nil {
 		return err
 	}
 	if p.urgentWhy != "" {
@@ -418,7 +421,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 				return err
 			}
 		}
-		return nil
+		return indexCreated(ctx, tx, todo)
 	})
 	if err != nil {
 		s.log.Warn("batch submit failed, retrying one by one", "rows", len(todo), "error", err)
