@@ -135,7 +135,8 @@ func (r *Router) Route(it Item) Decision {
 	}
 	d.Candidates = c.ranked()
 	for _, cand := range d.Candidates {
-		d.step("candidate %s (%s) score %.2f: %s", cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "; "))
+		d.step("候选单位 %[1]s（%[2]s）得分 %.2[3]f：%[4]s（candidate %[1]s (%[2]s) score %.2[3]f: %[4]s）",
+			cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "; "))
 	}
 	d = r.decide(d, near)
 	if evidence != "" && d.UnitID != "" {
@@ -224,7 +225,7 @@ func placeable(d Decision) bool {
 func (r *Router) retriage(d Decision, reason string) Decision {
 	if d.Triage {
 		d.Reason += "; " + reason
-		d.step("also: %s", reason)
+		d.step("另外：%s", reason)
 		return d
 	}
 	d.UnitID, d.Source = "", ""
@@ -247,7 +248,7 @@ func (r *Router) locate(it Item, d *Decision) {
 			return
 		}
 	}
-	d.step("point ignored: %v", err)
+	d.step("坐标无效，已忽略（point ignored: %v）", err)
 }
 
 // addAreas adds the units whose area holds pt or lies within the margin, and

@@ -76,9 +76,10 @@ func (r *Router) routeByTag(it Item) Decision {
 	d := Decision{}
 	if it.HasTag {
 		d.Tag, d.Confidence, d.TagSource = it.Tag.Label, it.Tag.Confidence, it.Tag.Source
-		d.step("model %s predicted %q with confidence %.2f", it.Tag.Source, it.Tag.Label, it.Tag.Confidence)
+		d.step("模型 %[1]s 判断为“%[2]s”，置信度 %.2[3]f（model %[1]s predicted %[2]q with confidence %.2[3]f）",
+			it.Tag.Source, it.Tag.Label, it.Tag.Confidence)
 	} else {
-		d.step("no tagging model is active")
+		d.step("没有启用的分类模型（no tagging model is active）")
 	}
 
 	// Keyword rules outrank the model: staff wrote them for cases it gets wrong.
@@ -91,7 +92,8 @@ func (r *Router) routeByTag(it Item) Decision {
 		if !ok {
 			continue
 		}
-		d.step("keyword rule %q matched %q (priority %d)", rule.Name, kw, rule.Priority)
+		d.step("关键词规则“%[1]s”命中“%[2]s”，优先级 %[3]d（keyword rule %[1]q matched %[2]q (priority %[3]d)）",
+			rule.Name, kw, rule.Priority)
 		if rule.SetTag != "" {
 			d.Tag, d.Confidence, d.TagSource = rule.SetTag, 1, "rule:"+rule.Name
 			byKeyword = true
@@ -112,7 +114,8 @@ func (r *Router) routeByTag(it Item) Decision {
 	// complaint whatever the model says; a conduct tag from the model counts
 	// only when it is confident, and otherwise the centre triages the item.
 	if (it.OfficerID != "" && it.Kind == "投诉") || (known && tag.Conduct && confident) {
-		d.step("complaint about an officer's conduct goes to the discipline unit %s", r.p.DisciplineUnit)
+		d.step("针对民警的投诉交督察部门 %[1]s（complaint about an officer's conduct goes to the discipline unit %[1]s）",
+			r.p.DisciplineUnit)
 		return r.dispatchTo(d, r.p.DisciplineUnit, "conduct")
 	}
 	if d.Tag == "" {
@@ -132,10 +135,11 @@ func (r *Router) routeByTag(it Item) Decision {
 			continue
 		}
 		if unit := r.ruleUnit(rule, it); unit != "" {
-			d.step("tag rule %q applies (priority %d)", rule.Name, rule.Priority)
+			d.step("按标签规则“%[1]s”派单，优先级 %[2]d（tag rule %[1]q applies (priority %[2]d)）", rule.Name, rule.Priority)
 			return r.dispatchTo(d, unit, "rule:"+rule.Name)
 		}
-		d.step("tag rule %q needs the code's unit, and the item came through no code", rule.Name)
+		d.step("标签规则“%[1]s”需要扫码单位，但此件不是扫码提交（tag rule %[1]q needs the code's unit, and the item came through no code）",
+			rule.Name)
 	}
 	return d.triage(fmt.Sprintf("没有派单规则能安排“%[1]s”（"+noRuleReason+" %[1]q）", d.Tag))
 }
@@ -171,13 +175,13 @@ func (r *Router) dispatchTo(d Decision, unit, source string) Decision {
 	if u, ok := r.p.Unit(unit); ok {
 		name = u.Name
 	}
-	d.step("dispatched to %s (%s) by %s", name, unit, source)
+	d.step("派至%[1]s（%[2]s），依据 %[3]s（dispatched to %[1]s (%[2]s) by %[3]s）", name, unit, source)
 	return d
 }
 
 func (d Decision) triage(reason string) Decision {
 	d.Triage, d.Reason = true, reason
-	d.step("to triage: %s", reason)
+	d.step("转人工分拣：%s", reason)
 	return d
 }
 
