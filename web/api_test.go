@@ -15,8 +15,6 @@ import (
 
 	"minyi/dispatch"
 	"minyi/org"
-	"minyi/privacy"
-	"minyi/profile"
 	"minyi/store"
 	"minyi/store/storetest"
 	"minyi/web"
@@ -44,22 +42,7 @@ type apiEnv struct {
 func newAPI(t *testing.T, db *store.DB) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	p, err := profile.Load("police")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := org.Sync(ctx, db, p); err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := privacy.GenerateKeys()
-	prot, err := privacy.NewProtector(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := workflow.New(workflow.Options{DB: db, Profile: p, Protector: prot, Tagger: fixedTagger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, p := newPoliceService(t, db, workflow.Options{Tagger: fixedTagger{}})
 	e := &apiEnv{svc: svc, tokens: map[string]string{}}
 	for _, name := range []string{"centre1", "dongguan", "binjiang", "leader", "qinghe-leader", "auditor"} {
 		tok, err := org.IssueToken(ctx, db, name)

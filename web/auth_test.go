@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"minyi/org"
-	"minyi/privacy"
-	"minyi/profile"
 	"minyi/store"
 	"minyi/web"
 	"minyi/workflow"
@@ -56,22 +54,7 @@ const testPassword = "correct-horse-42"
 func newAuthEnv(t *testing.T, db *store.DB, opts web.AuthOptions, withPasswords ...string) *authEnv {
 	t.Helper()
 	ctx := context.Background()
-	p, err := profile.Load("police")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := org.Sync(ctx, db, p); err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := privacy.GenerateKeys()
-	prot, err := privacy.NewProtector(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := workflow.New(workflow.Options{DB: db, Profile: p, Protector: prot, Tagger: fixedTagger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, p := newPoliceService(t, db, workflow.Options{Tagger: fixedTagger{}})
 	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}}
 	for _, name := range withPasswords {
 		if err := org.SetPassword(ctx, db, name, testPassword); err != nil {

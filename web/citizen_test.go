@@ -16,14 +16,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"minyi/classify"
 	"minyi/evaluate"
 	"minyi/org"
-	"minyi/privacy"
 	"minyi/profile"
 	"minyi/store"
 	"minyi/store/storetest"
@@ -39,51 +37,19 @@ type citizenEnv struct {
 	prof  *profile.Profile
 	admin string
 	code  evaluate.Code // officer o001 of 东关派出所
-	clock *citizenClock
-}
-
-type citizenClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *citizenClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *citizenClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	clock *testClock
 }
 
 func newCitizenEnv(t *testing.T, db *store.DB, opts web.CitizenOptions) *citizenEnv {
 	t.Helper()
 	ctx := context.Background()
-	p, err := profile.Load("police")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := org.Sync(ctx, db, p); err != nil {
-		t.Fatal(err)
-	}
-	keys, _ := privacy.GenerateKeys()
-	prot, err := privacy.NewProtector(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := workflow.New(workflow.Options{DB: db, Profile: p, Protector: prot, Tagger: fixedTagger{},
-		Urgency: classify.Urgent})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &citizenClock{t: time.Now()}
+	svc, p := newPoliceService(t, db, workflow.Options{Tagger: fixedTagger{}, Urgency: classify.Urgent})
+	clock := &testClock{now: time.Now()}
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
 	e := &citizenEnv{svc: svc, db: db, prof: p, clock: clock}
+	var err error
 	e.admin, err = org.IssueToken(ctx, db, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +315,7 @@ func TestCitizenRateLimits(t *testing.T) {
 		if statuses[2] != http.StatusUnprocessableEntity || statuses[3] != http.StatusTooManyRequests {
 			t.Fatalf("one device, 4 posts: %v", statuses)
 		}
-		e.clock.Advance(10 * time.Minute) // 30 an hour refills 5 tokens
+		e.clock.Add(10 * time.Minute) // 30 an hour refills 5 tokens
 		if status, _ := citizenPost(t, one, rateURL, url.Values{"rating": {"bogus"}}); status == http.StatusTooManyRequests {
 			t.Fatal("device still limited after the bucket refilled")
 		}
@@ -390,7 +356,7 @@ func TestCitizenOneRatingPerDevicePerOfficer(t *testing.T) {
 		if status != http.StatusTooManyRequests || !strings.Contains(body, "已经评价过") {
 			t.Fatalf("second rating within the period: %d", status)
 		}
-		e.clock.Advance(61 * time.Minute)
+		e.clock.Add(61 * time.Minute)
 		if status, _ := citizenPost(t, c, rateURL, url.Values{"rating": {"basic"}, "form_key": {strings.Repeat("b", 32)}}); status != http.StatusOK {
 			t.Fatalf("rating after the period: %d", status)
 		}
