@@ -9,7 +9,7 @@ import (
 	"minyi/profile"
 )
 
-// Prediction is a tagging model's answer for one head.
+// Prediction is a tagging model's output for one head.
 type Prediction struct {
 	Label      string
 	Confidence float64
@@ -23,7 +23,7 @@ type Feature struct {
 	Weight float64 `json:"weight"`
 }
 
-// Item is what the router needs to know about an item.
+// Item is the router's input: what it knows of one item.
 type Item struct {
 	Text      string // title and body, masked
 	Kind      string
@@ -37,7 +37,7 @@ type Item struct {
 	CoordSystem string  // wgs84 (the default), gcj02 or bd09; see place.ParseSystem
 }
 
-// Decision is the router's answer. Exactly one of UnitID, Transfer or Triage
+// Decision is the router's result. Exactly one of UnitID, Transfer or Triage
 // describes the outcome.
 type Decision struct {
 	Tag        string
@@ -111,7 +111,7 @@ func (r *Router) routeByTag(it Item) Decision {
 	tag, known := r.p.Tag(d.Tag)
 	confident := byKeyword || d.Confidence >= r.p.Triage.MinConfidence
 	// A complaint the citizen filed about a named officer is a conduct
-	// complaint whatever the model says; a conduct tag from the model counts
+	// complaint whatever the model predicts; a conduct tag from the model counts
 	// only when it is confident, and otherwise the centre triages the item.
 	if (it.OfficerID != "" && it.Kind == "投诉") || (known && tag.Conduct && confident) {
 		d.step("针对民警的投诉交督察部门 %[1]s（complaint about an officer's conduct goes to the discipline unit %[1]s）",

@@ -26,7 +26,7 @@ type Ticket struct {
 	Tag           string
 	TagConfidence float64
 	TagSource     string // "model:tag:v3" or "rule:NAME"
-	RouteSource   string // what chose UnitID
+	RouteSource   string // the rule or step that chose UnitID
 	TriageReason  string
 	Priority      string
 
@@ -58,7 +58,7 @@ type Ticket struct {
 	Version            int // optimistic lock, incremented by every Apply
 }
 
-// Actor is whoever performs a transition: a staff account, the citizen, or the
+// Actor is the performer of a transition: a staff account, the citizen, or the
 // system itself.
 type Actor struct {
 	ID       int64

@@ -78,7 +78,7 @@ var ErrTransition = errors.New("transition not allowed")
 var ErrForbidden = errors.New("forbidden")
 
 // ErrOutOfScope is returned when the ticket lies outside the actor's unit
-// subtree. Callers must answer it as if the ticket did not exist.
+// subtree. Callers must respond as if the ticket did not exist.
 var ErrOutOfScope = errors.New("ticket outside the actor's units")
 
 // ErrInvalidInput is returned when an action's input is missing or wrong.
@@ -435,7 +435,7 @@ func Allowed(action Action, from State, role Role) bool {
 	return ok && contains(r.from, from) && contains(r.roles, role)
 }
 
-// Actions lists the actions Apply knows, in a fixed order.
+// Actions lists the actions Apply handles, in a fixed order.
 func Actions() []Action {
 	return []Action{
 		ActTriage, ActDispatch, ActReturn, ActAccept, ActReply, ActApprove, ActReject,

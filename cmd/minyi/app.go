@@ -25,7 +25,7 @@ type config struct {
 	Verbose bool
 }
 
-// app is what every subcommand receives: the configuration, the output streams
+// app is the context every subcommand receives: the configuration, the output streams
 // and lazily opened resources.
 type app struct {
 	cfg     config
@@ -132,7 +132,7 @@ func (a *app) Profile() (*profile.Profile, error) {
 }
 
 // DB opens and migrates the selected database once, and loads the profile's
-// units, officers and accounts into it, so every subcommand sees them.
+// units, officers and accounts into it, so every subcommand can use them.
 func (a *app) DB(ctx context.Context) (*store.DB, error) {
 	if a.db != nil {
 		return a.db, nil

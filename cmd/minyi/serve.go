@@ -170,7 +170,7 @@ func kpiFilter(p *profile.Profile, from, to time.Time, unitID string) kpi.Filter
 	return f
 }
 
-// clientCertConfig returns the TLS configuration that asks for staff client
+// clientCertConfig returns the TLS configuration that requests staff client
 // certificates, or nil when --tls-client-ca is not set.
 func clientCertConfig(o serveOptions) (*tls.Config, error) {
 	if o.clientCA == "" {
@@ -188,7 +188,7 @@ func clientCertConfig(o serveOptions) (*tls.Config, error) {
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("client CA file %s holds no PEM certificate", o.clientCA)
+		return nil, fmt.Errorf("client CA file %s contains no PEM certificate", o.clientCA)
 	}
 	return web.ClientCertTLSConfig(pool), nil
 }

@@ -185,7 +185,7 @@ func (a *app) AuditLog(ctx context.Context) (*audit.Log, error) {
 }
 
 // relay returns the contact relay: the demo provider in demo mode, whatever
-// the environment says, because the demo's generated numbers must never
+// the environment sets, because the demo's generated numbers must never
 // reach a real gateway; else the HTTP gateway at MINYI_RELAY_URL (with the
 // bearer token from MINYI_RELAY_TOKEN_FILE or MINYI_RELAY_TOKEN); else nil,
 // which leaves the console's call-back and message buttons disabled with an
