@@ -17,7 +17,21 @@ type Candidate struct {
 	Name    string   `json:"name"`
 	Score   float64  `json:"score"`
 	Sources []string `json:"sources"` // rule:NAME, code, model, area, area_margin, place
+	// Reasons has one entry per source, each in Chinese with the English
+	// after it in brackets, as the router's steps read.
 	Reasons []string `json:"reasons"`
+}
+
+// reason is a candidate's reason in Chinese and in English.
+type reason struct{ zh, en string }
+
+// String returns the reason as staff read it: "中文（English）".
+func (r reason) String() string { return r.zh + "（" + r.en + "）" }
+
+// evidenceText names the evidence standIn returns, in Chinese and English.
+var evidenceText = map[string]reason{
+	"area":  {zh: "坐标", en: "point"},
+	"place": {zh: "所提地名", en: "place name"},
 }
 
 // Scores of the sources. A unit proposed by several sources scores
@@ -89,7 +103,8 @@ func (r *Router) Route(it Item) Decision {
 	c := candidateSet{r: r}
 	r.locate(it, &d)
 	if d.Source == "conduct" {
-		c.add(d.UnitID, 1, "conduct", "complaints about an officer's conduct go to the discipline unit")
+		c.add(d.UnitID, 1, "conduct", reason{zh: "针对民警的投诉交督察部门",
+			en: "complaints about an officer's conduct go to the discipline unit"})
 		d.Candidates = c.ranked()
 		return d
 	}
@@ -102,7 +117,8 @@ func (r *Router) Route(it Item) Decision {
 			alt.CodeUnit = unit
 			if d2 := r.routeByTag(alt); d2.UnitID == unit {
 				r.locate(alt, &d2)
-				d2.step("the %s points at %s, which stands in for the code of a rule", ev, r.unitName(unit))
+				d2.step("此件%[1]s指向%[2]s，可代替规则所需的扫码单位（the %[3]s points at %[2]s, which stands in for the code of a rule）",
+					evidenceText[ev].zh, r.unitName(unit), evidenceText[ev].en)
 				d, evidence = d2, ev
 			}
 		}
@@ -111,18 +127,23 @@ func (r *Router) Route(it Item) Decision {
 	c.scope, c.tag = r.scope(d.Tag), d.Tag
 	switch {
 	case evidence != "":
-		c.add(d.UnitID, ruleScore(d), d.Source,
-			fmt.Sprintf("%s sends tag %q to the unit of the item's %s", d.Source, d.Tag, evidence))
+		c.add(d.UnitID, ruleScore(d), d.Source, reason{
+			zh: fmt.Sprintf("%s 把“%s”派给此件%s所属的单位", d.Source, d.Tag, evidenceText[evidence].zh),
+			en: fmt.Sprintf("%s sends tag %q to the unit of the item's %s", d.Source, d.Tag, evidenceText[evidence].en)})
 	case d.UnitID != "":
-		c.add(d.UnitID, ruleScore(d), d.Source, fmt.Sprintf("%s sends tag %q here", d.Source, d.Tag))
+		c.add(d.UnitID, ruleScore(d), d.Source, reason{
+			zh: fmt.Sprintf("%s 把“%s”派给本单位", d.Source, d.Tag),
+			en: fmt.Sprintf("%s sends tag %q here", d.Source, d.Tag)})
 	}
 	if it.CodeUnit != "" {
-		c.addScoped(it.CodeUnit, scoreCode, "code", "the item came through a code of this unit")
+		c.addScoped(it.CodeUnit, scoreCode, "code", reason{zh: "此件来自本单位的二维码",
+			en: "the item came through a code of this unit"})
 	}
 	if it.HasTag && it.Tag.Label != d.Tag && strings.HasPrefix(d.TagSource, "rule:") {
 		if unit, rule := r.tagRuleUnit(it.Tag.Label, it); unit != "" {
-			c.add(unit, scoreModel*it.Tag.Confidence, "model",
-				fmt.Sprintf("the model's tag %q (%.2f) leads here by rule %q", it.Tag.Label, it.Tag.Confidence, rule))
+			c.add(unit, scoreModel*it.Tag.Confidence, "model", reason{
+				zh: fmt.Sprintf("模型判断的“%s”（%.2f）按规则“%s”指向本单位", it.Tag.Label, it.Tag.Confidence, rule),
+				en: fmt.Sprintf("the model's tag %q (%.2f) leads here by rule %q", it.Tag.Label, it.Tag.Confidence, rule)})
 		}
 	}
 
@@ -131,12 +152,14 @@ func (r *Router) Route(it Item) Decision {
 		near = r.addAreas(&c, *d.Point)
 	}
 	for _, m := range matches {
-		c.addScoped(m.UnitID, scorePlace, "place", fmt.Sprintf("the item names %s, a place of this unit", m.Quoted))
+		c.addScoped(m.UnitID, scorePlace, "place", reason{zh: fmt.Sprintf("此件提到本单位的地名“%s”", m.Quoted),
+			en: fmt.Sprintf("the item names %s, a place of this unit", m.Quoted)})
 	}
 	d.Candidates = c.ranked()
 	for _, cand := range d.Candidates {
-		d.step("候选单位 %[1]s（%[2]s）得分 %.2[3]f：%[4]s（candidate %[1]s (%[2]s) score %.2[3]f: %[4]s）",
-			cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "; "))
+		// Each reason carries its own English, so the line gives the English of its head only.
+		d.step("候选单位 %[1]s（%[2]s）得分 %.2[3]f（candidate, score %.2[3]f）：%[4]s",
+			cand.Name, cand.UnitID, cand.Score, strings.Join(cand.Reasons, "；"))
 	}
 	d = r.decide(d, near)
 	if evidence != "" && d.UnitID != "" {
@@ -244,7 +267,8 @@ func (r *Router) locate(it Item, d *Decision) {
 		pt, err = place.ToWGS84(place.Point{Lat: it.Lat, Lon: it.Lon}, sys)
 		if err == nil {
 			d.Point, d.PointSystem = &pt, sys
-			d.step("point %.6f,%.6f (%s) is %.6f,%.6f in WGS-84", it.Lat, it.Lon, sys, pt.Lat, pt.Lon)
+			d.step("坐标 %.6[1]f,%.6[2]f（%[3]s）即 WGS-84 %.6[4]f,%.6[5]f（point %.6[1]f,%.6[2]f (%[3]s) is %.6[4]f,%.6[5]f in WGS-84）",
+				it.Lat, it.Lon, sys, pt.Lat, pt.Lon)
 			return
 		}
 	}
@@ -261,12 +285,14 @@ func (r *Router) addAreas(c *candidateSet, pt place.Point) []string {
 		switch {
 		case a.poly.Contains(pt):
 			holders++
-			c.addScoped(a.unit, scoreArea, "area",
-				fmt.Sprintf("the point lies inside this unit's area, %.0f m from its boundary", dist))
+			c.addScoped(a.unit, scoreArea, "area", reason{
+				zh: fmt.Sprintf("坐标在本单位辖区内，距边界 %.0f 米", dist),
+				en: fmt.Sprintf("the point lies inside this unit's area, %.0f m from its boundary", dist)})
 		case dist <= r.geo.margin:
 			near = append(near, r.unitName(a.unit))
-			c.addScoped(a.unit, scoreMargin, "area_margin",
-				fmt.Sprintf("the point lies %.0f m outside this unit's area, within the %.0f m margin", dist, r.geo.margin))
+			c.addScoped(a.unit, scoreMargin, "area_margin", reason{
+				zh: fmt.Sprintf("坐标在本单位辖区外 %.0f 米，处于 %.0f 米边界余量内", dist, r.geo.margin),
+				en: fmt.Sprintf("the point lies %.0f m outside this unit's area, within the %.0f m margin", dist, r.geo.margin)})
 		}
 	}
 	if holders == 0 && len(near) == 1 {
@@ -328,7 +354,7 @@ type candidateSet struct {
 	order []string
 }
 
-func (c *candidateSet) add(unit string, score float64, source, reason string) {
+func (c *candidateSet) add(unit string, score float64, source string, explanation reason) {
 	if unit == "" {
 		return
 	}
@@ -343,19 +369,20 @@ func (c *candidateSet) add(unit string, score float64, source, reason string) {
 	}
 	cand.Score = 1 - (1-cand.Score)*(1-score)
 	cand.Sources = append(cand.Sources, source)
-	cand.Reasons = append(cand.Reasons, reason)
+	cand.Reasons = append(cand.Reasons, explanation.String())
 }
 
 // addScoped adds a candidate proposed by place, point or code, at half the
 // score when no rule for the item's tag sends items to the unit.
-func (c *candidateSet) addScoped(unit string, score float64, source, reason string) {
+func (c *candidateSet) addScoped(unit string, score float64, source string, explanation reason) {
 	if c.scope != nil && !c.scope(unit) {
 		score *= outOfScope
 		if c.tag != "" {
-			reason += fmt.Sprintf(", but no rule for tag %q sends items to it", c.tag)
+			explanation.zh += fmt.Sprintf("，但没有“%s”的派单规则派往本单位", c.tag)
+			explanation.en += fmt.Sprintf(", but no rule for tag %q sends items to it", c.tag)
 		}
 	}
-	c.add(unit, score, source, reason)
+	c.add(unit, score, source, explanation)
 }
 
 func (c *candidateSet) ranked() []Candidate {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"minyi/place"
 )
@@ -46,8 +47,22 @@ func TestRouteBoundaryExample(t *testing.T) {
 			t.Errorf("candidate %s has no reason", c.UnitID)
 		}
 	}
-	if !strings.Contains(d.Candidates[1].Reasons[0], "20 m from its boundary") {
-		t.Errorf("area reason = %q, want the 20 m distance", d.Candidates[1].Reasons[0])
+	wantReasons := [][]string{
+		{"rule:信号灯配时-支队 把“信号灯配时”派给本单位（rule:信号灯配时-支队 sends tag \"信号灯配时\" here）",
+			"模型判断的“交通拥堵”（0.70）按规则“交通拥堵-支队”指向本单位（the model's tag \"交通拥堵\" (0.70) leads here by rule \"交通拥堵-支队\"）"},
+		{"坐标在本单位辖区内，距边界 20 米，但没有“信号灯配时”的派单规则派往本单位" +
+			"（the point lies inside this unit's area, 20 m from its boundary, but no rule for tag \"信号灯配时\" sends items to it）"},
+		{"坐标在本单位辖区外 20 米，处于 50 米边界余量内，但没有“信号灯配时”的派单规则派往本单位" +
+			"（the point lies 20 m outside this unit's area, within the 50 m margin, but no rule for tag \"信号灯配时\" sends items to it）"},
+	}
+	for i, c := range d.Candidates {
+		if !slices.Equal(c.Reasons, wantReasons[i]) {
+			t.Errorf("candidate %s reasons:\n got %q\nwant %q", c.UnitID, c.Reasons, wantReasons[i])
+		}
+	}
+	step := "候选单位 东关派出所（ps-dongguan）得分 0.40（candidate, score 0.40）：" + wantReasons[1][0]
+	if !slices.Contains(d.Steps, step) {
+		t.Errorf("steps lack the candidate line %q:\n%s", step, strings.Join(d.Steps, "\n"))
 	}
 	if d.Tag != "信号灯配时" {
 		t.Errorf("tag = %q, want the keyword rule's 信号灯配时", d.Tag)
@@ -148,6 +163,28 @@ func TestRouteCandidates(t *testing.T) {
 			if tc.wantSource != "" && d.Source != tc.wantSource {
 				t.Errorf("source = %q, want %q", d.Source, tc.wantSource)
 			}
+			for _, c := range d.Candidates {
+				for _, reason := range c.Reasons {
+					if !chineseFirst(reason) {
+						t.Errorf("candidate %s reason %q does not read 中文（English）", c.UnitID, reason)
+					}
+				}
+			}
+			for _, step := range d.Steps {
+				if !chineseFirst(step) {
+					t.Errorf("step %q does not read Chinese first", step)
+				}
+			}
 		})
 	}
+}
+
+// chineseFirst reports whether s reads "中文（English）": Chinese before the
+// last full-width bracket, which closes the text.
+func chineseFirst(s string) bool {
+	open := strings.LastIndex(s, "（")
+	if open < 0 || !strings.HasSuffix(s, "）") {
+		return false
+	}
+	return strings.IndexFunc(s[:open], func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
 }

@@ -34,6 +34,7 @@ func (s *Server) apiRoutes() []Route {
 		{"GET", "/api/units", PermUnitList, s.listUnits},
 		{"GET", "/api/kpi", PermKPIRead, s.getKPI},
 		{"GET", "/api/attachments/{id}", PermTicketRead, s.apiAttachment},
+		{"POST", "/api/tickets/{id}/kind", ActionPermission(workflow.ActRekind), s.apiRekind},
 	}
 	for _, act := range ticket.Actions() {
 		switch act {

@@ -114,7 +114,8 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 100000 {
-			return q, fmt.Errorf("%w: page %q is not a number from 1 to 100000", errBadRequest, p)
+			return q, newInputError(fmt.Sprintf("页码“%s”应为 1 至 100000 的数字。", p),
+				fmt.Sprintf("page %q is not a number from 1 to 100000", p))
 		}
 		q.Page = n
 	}
@@ -129,7 +130,8 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 		}
 		day, err := time.ParseInLocation(time.DateOnly, d.text, loc)
 		if err != nil {
-			return q, fmt.Errorf("%w: date %q is not YYYY-MM-DD", errBadRequest, d.text)
+			return q, newInputError(fmt.Sprintf("日期“%s”格式应为 YYYY-MM-DD。", d.text),
+				fmt.Sprintf("date %q is not YYYY-MM-DD", d.text))
 		}
 		*d.into = day.AddDate(0, 0, d.add)
 	}
@@ -141,7 +143,8 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 		}
 		id, err := strconv.ParseInt(text, 10, 64)
 		if err != nil || id <= 0 {
-			return q, fmt.Errorf("%w: ticket number %q is not a positive number", errBadRequest, text)
+			return q, newInputError(fmt.Sprintf("工单编号“%s”应为正整数。", text),
+				fmt.Sprintf("ticket number %q is not a positive number", text))
 		}
 		q.TicketID, q.filter.TicketID = id, id
 	case "account":
@@ -280,7 +283,7 @@ const auditXLSXMax = audit.MaxLimit
 func (s *Server) auditXLSX(w http.ResponseWriter, r *http.Request) {
 	q, err := s.parseAuditQuery(r)
 	if errors.Is(err, errAuditIncomplete) {
-		err = fmt.Errorf("%w: choose a ticket or an account first", errBadRequest)
+		err = newInputError("请先选择工单或账号。", "choose a ticket or an account first")
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)

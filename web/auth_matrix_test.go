@@ -60,6 +60,7 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	web.PermRoutingQuality:     {ticket.RoleCentre, ticket.RoleLeader},
 	web.PermHotRead:            {ticket.RoleCentre, ticket.RoleLeader},
 	"ticket:unmerge":           {ticket.RoleCentre},
+	"ticket:rekind":            {ticket.RoleCentre},
 }
 
 func roleIn(r ticket.Role, rs []ticket.Role) bool {

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"minyi/org"
 	"minyi/ticket"
 	"minyi/workflow"
 )
@@ -55,6 +53,7 @@ func (s *Server) consoleRoutes() []Route {
 		{"GET", "/console/officers/{id}", PermOfficerRead, s.officerPage},
 		{"GET", "/console/alerts", PermAlertRead, s.alertsJSON},
 		{"POST", "/console/alerts/{id}/ack", PermAlertAck, s.alertAck},
+		{"POST", "/console/tickets/{id}/kind", ActionPermission(workflow.ActRekind), s.consoleRekind},
 	}
 	for _, act := range consoleActions() {
 		routes = append(routes, Route{"POST", "/console/tickets/{id}/" + string(act), ActionPermission(act),
@@ -174,7 +173,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	var buf bytes.Buffer
 	if err := consoleTemplates[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		s.log.Error("render console page", "request_id", RequestID(r.Context()), "page", page, "error", err)
-		http.Error(w, "internal error; quote request id "+RequestID(r.Context()), http.StatusInternalServerError)
+		http.Error(w, "系统出错了，请把请求编号告诉管理员（internal error; quote the request id）："+RequestID(r.Context()),
+			http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -188,26 +188,24 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	_, _ = w.Write(buf.Bytes())
 }
 
-// consoleError renders err as an error page with the status web's error
-// mapping gives it. A 5xx is logged once and never shows its cause.
+// consoleError renders err as an error page with the status that
+// classifyError gives it. The page states the class of error in the page's
+// language. A 4xx that may show its cause adds it in Chinese when the cause
+// is known (see causeChinese), then in the original English. A 5xx is
+// logged once and never shows its cause, and neither does a not-found.
 func (s *Server) consoleError(w http.ResponseWriter, r *http.Request, err error) {
-	status, key := http.StatusInternalServerError, "err.internal"
-	switch {
-	case errors.Is(err, workflow.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, ticket.ErrOutOfScope):
-		status, key = http.StatusNotFound, "err.not_found"
-	case errors.Is(err, ticket.ErrForbidden), errors.Is(err, errPermission):
-		status, key = http.StatusForbidden, "err.forbidden"
-	case errors.Is(err, ticket.ErrTransition):
-		status, key = http.StatusConflict, "err.transition"
-	case errors.Is(err, workflow.ErrConflict):
-		status, key = http.StatusConflict, "err.conflict"
-	case errors.Is(err, ticket.ErrInvalidInput), errors.Is(err, workflow.ErrInvalid), errors.Is(err, errBadRequest):
-		status, key = http.StatusBadRequest, "err.invalid"
-	}
+	status, code := classifyError(err)
+	key := "err." + code
 	v := s.newView(w, r, "title.error")
 	v.Error = consoleText(v.Lang, key)
-	if status == http.StatusBadRequest {
-		v.ErrorDetail = err.Error() // the domain's own words on what is missing
+	if v.Lang != "en" {
+		v.ErrorEnglish = consoleText("en", key)
+	}
+	if showsCause(code) {
+		v.ErrorCause = err.Error() // the domain's own words on what is missing
+		if v.Lang != "en" {
+			v.ErrorDetail = causeChinese(err)
+		}
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "error", err)

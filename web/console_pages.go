@@ -136,6 +136,8 @@ type ticketData struct {
 	Photos      []workflow.Photo // the citizen's photos, without their bytes
 	Duplicates  []workflow.Suggestion
 	CanMerge    bool // the account may merge this ticket into a suggested one with one click
+	// Kinds is the choice of the kind correction form; nil when the account may not change the kind now.
+	Kinds []selectOption
 }
 
 // timelineEvent is one timeline step with its details in display order.
@@ -147,8 +149,8 @@ type timelineEvent struct {
 type timelineDetail struct{ Key, Value string }
 
 // timelineDetailKeys orders the event details the timeline shows first. Other keys follow.
-var timelineDetailKeys = []string{"outcome", "attempt", "from_tag", "to_tag", "route", "destination", "into", "due",
-	"reply_due", "needs_rectification", "rectified", "channel", "explain"}
+var timelineDetailKeys = []string{"outcome", "attempt", "from_tag", "to_tag", "from_kind", "to_kind", "route",
+	"destination", "into", "due", "reply_due", "needs_rectification", "rectified", "channel", "explain"}
 
 func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
@@ -170,6 +172,7 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.CanMerge = ticket.Allowed(ticket.ActMerge, d.Ticket.State, acct.Role)
+	data.Kinds = v.kindOptions(d.Ticket)
 	// The citizen's photos belong to the content; Get above checked the
 	// scope and recorded the read, and each download is checked again.
 	if data.Photos, err = s.svc.TicketPhotos(r.Context(), id); err != nil {

@@ -48,7 +48,11 @@ func (s *Server) routingQualityPage(w http.ResponseWriter, r *http.Request) {
 	}{{"routing.by_rule", q.ByRule}, {"routing.by_tag", q.ByTag}, {"routing.by_unit", q.ByUnit}} {
 		qs := qualitySection{TitleKey: sec.key}
 		for _, row := range sec.rows {
-			qs.Rows = append(qs.Rows, qualityRow{Name: row.Name, Dispatched: row.Dispatched, Returned: row.Returned,
+			name := row.Name
+			if sec.key == "routing.by_rule" || row.Key == "(none)" {
+				name = v.RouteName(row.Key) // rule keys and the placeholder for a missing tag are English
+			}
+			qs.Rows = append(qs.Rows, qualityRow{Name: name, Dispatched: row.Dispatched, Returned: row.Returned,
 				Rate: fmt.Sprintf("%.1f%%", 100*row.ReturnRate)})
 		}
 		d.Sections = append(d.Sections, qs)

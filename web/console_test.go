@@ -476,6 +476,9 @@ func TestConsoleRoutingQualityPage(t *testing.T) {
 		if !strings.Contains(r.body, `id="returns">1<`) || !strings.Contains(r.body, "东关派出所") {
 			t.Fatalf("the page does not show the return by 东关派出所:\n%.600s", r.body)
 		}
+		if !strings.Contains(r.body, "<td>规则“") || strings.Contains(r.body, "<td>rule:") {
+			t.Errorf("the page does not name the routing rule in Chinese:\n%s", r.body)
+		}
 		station := e.browser(t)
 		station.signIn("dongguan")
 		if r := station.get("/console/routing"); r.status != http.StatusForbidden {

@@ -9,28 +9,31 @@ import (
 
 	"minyi/org"
 	"minyi/ticket"
+	"minyi/workflow"
 )
 
 // consoleView is what every console page renders: the account, the
 // navigation, the alerts and the page's own Data. Its methods are the
 // template's vocabulary for texts, times and names.
 type consoleView struct {
-	s           *Server
-	now         time.Time
-	Lang        string
-	Account     org.Account
-	CSRF        string
-	Path        string // for the language switch
-	Back        string // where an action form returns to
-	TitleKey    string
-	Nav         []navItem
-	RequestID   string
-	Done        string // the action a redirect reports as done
-	Error       string
-	ErrorDetail string
-	AlertsOn    bool
-	Alerts      []alertView
-	Data        any
+	s            *Server
+	now          time.Time
+	Lang         string
+	Account      org.Account
+	CSRF         string
+	Path         string // for the language switch
+	Back         string // where an action form returns to
+	TitleKey     string
+	Nav          []navItem
+	RequestID    string
+	Done         string // the action a redirect reports as done
+	Error        string // the class of error, in the page's language
+	ErrorDetail  string // the cause in Chinese, when known
+	ErrorEnglish string // the class of error in English, on a Chinese page
+	ErrorCause   string // the cause as the Go error states it, in English
+	AlertsOn     bool
+	Alerts       []alertView
+	Data         any
 }
 
 // T returns the text of key in the page's language.
@@ -130,6 +133,23 @@ func (v *consoleView) Snippet(text string, n int) string {
 	}
 	r := []rune(text)
 	return string(r[:n]) + "…"
+}
+
+// TriageReason returns a ticket's triage reason in the page's language. The
+// router writes its reasons in Chinese with the English after, so they show
+// as they are, but workflow's transcription reason and the "returned: "
+// prefix of a unit's return are English.
+func (v *consoleView) TriageReason(reason string) string {
+	if reason == workflow.NeedsTranscriptionReason {
+		return v.T("triage.needs_transcription")
+	}
+	if note, ok := strings.CutPrefix(reason, "returned: "); ok {
+		if v.Lang == "en" {
+			return v.T("returned_by") + ": " + note
+		}
+		return v.T("returned_by") + "：" + note
+	}
+	return reason
 }
 
 // Title returns what a list shows for a ticket: its title, or the start of its body.
@@ -342,6 +362,8 @@ func (v *consoleView) DetailValue(key, value string) string {
 		if at, err := time.Parse(time.RFC3339, value); err == nil {
 			return v.When(at)
 		}
+	case key == "route":
+		return v.RouteName(value)
 	case key == "channel" && v.Lang == "zh":
 		return channelLabel(value)
 	case key == "contact_channel" || key == "contact_status":
@@ -350,6 +372,22 @@ func (v *consoleView) DetailValue(key, value string) string {
 		}
 	}
 	return value
+}
+
+// RouteName returns the name of what routed a ticket: a dispatch event's
+// "route" (rule:NAME, area, place, manual, …) or a row key of the routing
+// quality report. An unknown value comes back as it is.
+func (v *consoleView) RouteName(route string) string {
+	if name, ok := strings.CutPrefix(route, "rule:"); ok {
+		if v.Lang == "en" {
+			return route
+		}
+		return "规则“" + name + "”"
+	}
+	if _, ok := consoleTexts["route."+route]; ok {
+		return v.T("route." + route)
+	}
+	return route
 }
 
 // Size formats a file size in KB or MB.

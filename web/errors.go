@@ -20,30 +20,68 @@ type apiError struct {
 
 var errBadRequest = errors.New("bad request")
 
-// writeError turns err into a status and a JSON body, and logs server errors once.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	status, code, msg := http.StatusInternalServerError, "internal", "internal error; quote the request id to the administrator"
+// inputError is a bad request that web itself detects, with its message in
+// Chinese for the pages and in English for the API. It unwraps to
+// errBadRequest, and its Error text reads as fmt.Errorf("%w: …", errBadRequest) would.
+type inputError struct{ zh, en string }
+
+func newInputError(zh, en string) error { return &inputError{zh: zh, en: en} }
+
+func (e *inputError) Error() string { return errBadRequest.Error() + ": " + e.en }
+
+func (e *inputError) Unwrap() error { return errBadRequest }
+
+// classifyError returns the HTTP status and the stable error code of err.
+// The API (writeError) and the console pages (consoleError) both use it.
+func classifyError(err error) (status int, code string) {
 	switch {
 	case errors.Is(err, errUnauthenticated):
-		status, code, msg = http.StatusUnauthorized, "unauthenticated", err.Error()
+		return http.StatusUnauthorized, "unauthenticated"
 	case errors.Is(err, errCSRF):
-		status, code, msg = http.StatusForbidden, "csrf", "missing or invalid CSRF token: reload the page, or send X-CSRF-Token"
+		return http.StatusForbidden, "csrf"
 	case errors.Is(err, errPermission), errors.Is(err, ticket.ErrForbidden):
-		status, code, msg = http.StatusForbidden, "forbidden", "your role may not do this"
+		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, workflow.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, ticket.ErrOutOfScope):
-		status, code, msg = http.StatusNotFound, "not_found", "not found"
+		return http.StatusNotFound, "not_found"
 	case errors.Is(err, ticket.ErrTransition):
-		status, code, msg = http.StatusConflict, "invalid_transition", err.Error()
+		return http.StatusConflict, "invalid_transition"
 	case errors.Is(err, workflow.ErrConflict):
-		status, code, msg = http.StatusConflict, "conflict", err.Error()
-	case errors.Is(err, errBodyTooLarge):
-		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", err.Error()
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, errBodyTooLarge), errors.Is(err, errUploadTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, workflow.ErrIDReused):
-		status, code, msg = http.StatusConflict, "id_reused", err.Error()
-	case errors.Is(err, errUploadTooLarge):
-		status, code, msg = http.StatusRequestEntityTooLarge, "too_large", err.Error()
+		return http.StatusConflict, "id_reused"
 	case errors.Is(err, ticket.ErrInvalidInput), errors.Is(err, workflow.ErrInvalid), errors.Is(err, errBadRequest):
-		status, code, msg = http.StatusBadRequest, "invalid_input", err.Error()
+		return http.StatusBadRequest, "invalid_input"
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+// showsCause reports whether an error of code may show its own text to the
+// client. A 5xx never does, and neither does a not-found, because an
+// out-of-scope ticket must look like a missing one.
+func showsCause(code string) bool {
+	switch code {
+	case "unauthenticated", "invalid_transition", "conflict", "too_large", "id_reused", "invalid_input":
+		return true
+	}
+	return false
+}
+
+// apiMessages are the fixed API messages of the codes that do not show their cause.
+var apiMessages = map[string]string{
+	"csrf":      "missing or invalid CSRF token: reload the page, or send X-CSRF-Token",
+	"forbidden": "your role may not do this",
+	"not_found": "not found",
+	"internal":  "internal error; quote the request id to the administrator",
+}
+
+// writeError turns err into a status and a JSON body, and logs server errors once.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, code := classifyError(err)
+	msg := apiMessages[code]
+	if showsCause(code) {
+		msg = err.Error()
 	}
 	if status >= 500 {
 		log.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "error", err)

@@ -42,6 +42,9 @@ func scopeOf(acct ticket.Actor) string {
 	return acct.UnitPath
 }
 
+// dateFieldZh names the query parameters of dateRange in Chinese.
+var dateFieldZh = map[string]string{"from": "起始日期", "to": "截止日期"}
+
 // dateRange reads from and to (YYYY-MM-DD in the profile's zone, to
 // inclusive) and defaults to the 30 days up to today.
 func (s *Server) dateRange(r *http.Request) (time.Time, time.Time, error) {
@@ -56,7 +59,8 @@ func (s *Server) dateRange(r *http.Request) (time.Time, time.Time, error) {
 		}
 		d, err := time.ParseInLocation("2006-01-02", v, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, fmt.Errorf("%w: %s %q is not a date YYYY-MM-DD", errBadRequest, name, v)
+			return time.Time{}, time.Time{}, newInputError(fmt.Sprintf("%s“%s”格式应为 YYYY-MM-DD。", dateFieldZh[name], v),
+				fmt.Sprintf("%s %q is not a date YYYY-MM-DD", name, v))
 		}
 		if name == "to" {
 			d = d.AddDate(0, 0, 1)
@@ -64,7 +68,7 @@ func (s *Server) dateRange(r *http.Request) (time.Time, time.Time, error) {
 		*dst = d
 	}
 	if !to.After(from) {
-		return time.Time{}, time.Time{}, fmt.Errorf("%w: to is before from", errBadRequest)
+		return time.Time{}, time.Time{}, newInputError("截止日期早于起始日期。", "to is before from")
 	}
 	return from, to, nil
 }

@@ -57,7 +57,7 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 			}
 			st := ticket.State(one)
 			if !st.Valid() {
-				return f, q, fmt.Errorf("%w: unknown state %q", errBadRequest, one)
+				return f, q, newInputError(fmt.Sprintf("状态“%s”不存在。", one), fmt.Sprintf("unknown state %q", one))
 			}
 			f.States = append(f.States, st)
 		}
@@ -67,21 +67,24 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 	if f.From != "" {
 		day, err := time.ParseInLocation(time.DateOnly, f.From, loc)
 		if err != nil {
-			return f, q, fmt.Errorf("%w: from %q is not a date YYYY-MM-DD", errBadRequest, f.From)
+			return f, q, newInputError(fmt.Sprintf("起始日期“%s”格式应为 YYYY-MM-DD。", f.From),
+				fmt.Sprintf("from %q is not a date YYYY-MM-DD", f.From))
 		}
 		q.From = day
 	}
 	if f.To != "" {
 		day, err := time.ParseInLocation(time.DateOnly, f.To, loc)
 		if err != nil {
-			return f, q, fmt.Errorf("%w: to %q is not a date YYYY-MM-DD", errBadRequest, f.To)
+			return f, q, newInputError(fmt.Sprintf("截止日期“%s”格式应为 YYYY-MM-DD。", f.To),
+				fmt.Sprintf("to %q is not a date YYYY-MM-DD", f.To))
 		}
 		q.To = day.AddDate(0, 0, 1)
 	}
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 10000 {
-			return f, q, fmt.Errorf("%w: page %q is not a number from 1 to 10000", errBadRequest, p)
+			return f, q, newInputError(fmt.Sprintf("页码“%s”应为 1 至 10000 的数字。", p),
+				fmt.Sprintf("page %q is not a number from 1 to 10000", p))
 		}
 		f.Page = n
 	}

@@ -82,7 +82,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	d.Form = f
 	s.fillSearchOptions(&d, acct)
 	if err != nil {
-		d.Error = strings.TrimPrefix(err.Error(), errBadRequest.Error()+": ")
+		d.Error = searchErrorText(err)
 		s.renderSearchPage(w, r, http.StatusBadRequest, "search", d)
 		return
 	}
@@ -201,6 +201,17 @@ func (s *Server) renderSearchPage(w http.ResponseWriter, r *http.Request, status
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(b.String()))
+}
+
+// searchErrorText returns the message of an invalid search: the Chinese
+// first when it is known, then the English cause in brackets.
+func searchErrorText(err error) string {
+	cause := strings.TrimPrefix(err.Error(), errBadRequest.Error()+": ")
+	zh := causeChinese(err)
+	if zh == "" {
+		zh = "搜索条件有误。"
+	}
+	return zh + "（" + cause + "）"
 }
 
 // pageError writes a 500 page that shows only the request id, and logs the

@@ -474,12 +474,8 @@ func (s *Service) sameItem(t *ticket.Ticket, sub Submission) error {
 	return fmt.Errorf("%w: channel %s, id %q (ticket %d)", ErrIDReused, sub.Channel, sub.ExternalID, t.ID)
 }
 
-// applyDecision records the tag and moves a received ticket to a unit or to triage.
-func (s *Service) applyDecision(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision, at time.Time) error {
-	return s.applyDecisionWith(ctx, tx, t, d, at, nil)
-}
-
-// applyDecisionWith is applyDecision with extra details for the event.
+// applyDecisionWith records the tag and moves a received ticket to a unit or
+// to triage, with extra added to the details of the dispatch or triage event.
 func (s *Service) applyDecisionWith(ctx context.Context, tx *store.Tx, t *ticket.Ticket, d dispatch.Decision,
 	at time.Time, extra map[string]string) error {
 	details := explainDetails(d)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -412,15 +413,21 @@ func (s *Service) Transcribe(ctx context.Context, actor ticket.Actor, id int64, 
 			}
 			return fmt.Errorf("ticket %d: %w", id, ErrConflict)
 		}
+		route, err := s.routeTranscribed(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		details := map[string]string{"chars": strconv.Itoa(utf8.RuneCountInString(text))}
+		maps.Copy(details, route.undispatchedDetails(t))
 		if err := insertEvent(ctx, tx, ticket.Event{TicketID: id, At: at, ActorID: actor.ID, ActorName: actor.Name,
 			ActorRole: actor.Role, Action: ActTranscribe, From: t.State, To: t.State, UnitID: t.UnitID,
-			Details: map[string]string{"chars": strconv.Itoa(utf8.RuneCountInString(text))}}); err != nil {
+			Details: details}); err != nil {
 			return err
 		}
 		if err := indexForSearch(ctx, tx, t); err != nil {
 			return err
 		}
-		if err := s.routeTranscribed(ctx, tx, t, at); err != nil {
+		if err := s.applyTranscribedRoute(ctx, tx, t, route, at); err != nil {
 			return err
 		}
 		out = t
@@ -439,17 +446,48 @@ func needsTranscription(ctx context.Context, q store.Querier, id int64) (bool, e
 	return n != 0, err
 }
 
-// routeTranscribed tags a freshly transcribed ticket, flags it urgent when
-// the words read like an emergency, and dispatches it when the router places
-// it from triage. A ticket the router cannot place waits in triage with the
-// router's reason.
-func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.Ticket, at time.Time) error {
+// transcribedRoute is the tagging, urgency and routing of a transcribed
+// ticket. routeTranscribed computes it before the transcribe event is
+// written, so that the event can record why the model chose the tag.
+type transcribedRoute struct {
+	tagPred   dispatch.Prediction
+	decision  dispatch.Decision
+	urgentWhy string // empty unless the words read like an emergency
+}
+
+// dispatches reports whether applying the route moves t out of triage with
+// a dispatch event of the system.
+func (r transcribedRoute) dispatches(t *ticket.Ticket) bool {
+	return t.State == ticket.Triage && !r.decision.Triage
+}
+
+// undispatchedDetails returns the details that the transcribe event of t
+// carries when the route writes no dispatch event: the features that weighed
+// most for the model's tag and that tag's source, as TagExplanation reads
+// them. It returns nil when the route dispatches, because the dispatch event
+// records them, and when a rule set the tag or no model ran.
+func (r transcribedRoute) undispatchedDetails(t *ticket.Ticket) map[string]string {
+	if r.dispatches(t) {
+		return nil
+	}
+	details := explainFeaturesDetails(r.tagPred, r.decision)
+	if details != nil {
+		details["tag_source"] = r.decision.TagSource
+	}
+	return details
+}
+
+// routeTranscribed tags a freshly transcribed ticket and decides whether it
+// is urgent and where it goes. It stores a predicted kind, and leaves the
+// rest to applyTranscribedRoute.
+func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.Ticket) (transcribedRoute, error) {
+	var r transcribedRoute
 	text := joinText(t.Title, t.Body)
 	if t.Kind == "" && s.opts.Tagger != nil {
 		if p, ok := s.opts.Tagger.Predict(ctx, "kind", text); ok {
 			t.Kind = p.Label
 			if err := saveTags(ctx, tx, t.ID, "kind", p.Label, p.Confidence, p.Source); err != nil {
-				return err
+				return r, err
 			}
 		}
 	}
@@ -459,25 +497,39 @@ func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.
 		var unit sql.NullString
 		if err := tx.QueryRowContext(ctx, `SELECT unit_id FROM codes WHERE id = ?`, t.CodeID).Scan(&unit); err != nil &&
 			!isNoRows(err) {
-			return fmt.Errorf("workflow: code of ticket %d: %w", t.ID, err)
+			return r, fmt.Errorf("workflow: code of ticket %d: %w", t.ID, err)
 		}
 		item.CodeUnit = unit.String
 	}
 	if s.opts.Tagger != nil {
 		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
+		r.tagPred = item.Tag
 	}
 	if s.opts.Urgency != nil && !t.Urgent {
 		if urgent, why := s.opts.Urgency(text); urgent {
-			t.Priority = "urgent"
-			if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, ticket.Input{Reason: why}, at); err != nil {
-				return err
-			}
+			r.urgentWhy = why
+		}
+	}
+	r.decision = s.router.Route(item)
+	return r, nil
+}
+
+// applyTranscribedRoute flags the ticket urgent when routeTranscribed found
+// its words urgent, and dispatches it when the router places it from triage, with the model's
+// features in the dispatch event. A ticket the router cannot place waits in
+// triage with the router's reason.
+func (s *Service) applyTranscribedRoute(ctx context.Context, tx *store.Tx, t *ticket.Ticket, r transcribedRoute,
+	at time.Time) error {
+	if r.urgentWhy != "" {
+		t.Priority = "urgent"
+		if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, ticket.Input{Reason: r.urgentWhy}, at); err != nil {
+			return err
 		}
 	}
 
-	d := s.router.Route(item)
-	if t.State == ticket.Triage && !d.Triage {
-		return s.applyDecision(ctx, tx, t, d, at)
+	d := r.decision
+	if r.dispatches(t) {
+		return s.applyDecisionWith(ctx, tx, t, d, at, explainFeaturesDetails(r.tagPred, d))
 	}
 	// Left in triage, or already dispatched by hand: record the tag, and in
 	// triage replace the transcription reason with the router's.

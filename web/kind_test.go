@@ -1,0 +1,141 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"minyi/classify"
+	"minyi/org"
+	"minyi/store"
+	"minyi/store/storetest"
+	"minyi/ticket"
+	"minyi/workflow"
+)
+
+// TestConsoleRekind changes a ticket's kind through the form of its page as
+// centre staff, and checks the page, the timeline and that a unit's handler
+// gets neither the form nor the change.
+func TestConsoleRekind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", CodeUnit: "ps-dongguan", Kind: "投诉",
+			Body: "建议小区门口夜间加强巡逻"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.State != ticket.Dispatched || tk.UnitID != "ps-dongguan" {
+			t.Fatalf("seed ticket: state %s unit %q", tk.State, tk.UnitID)
+		}
+		page := "/console/tickets/" + itoa(tk.ID)
+		formID := `id="f-kind-` + itoa(tk.ID) + `"`
+
+		handler := e.browser(t)
+		handlerCSRF := handler.signIn("dongguan")
+		if r := handler.get(page); r.status != http.StatusOK || strings.Contains(r.body, formID) {
+			t.Errorf("handler's ticket page: status %d, kind form shown %v", r.status, strings.Contains(r.body, formID))
+		}
+		r := handler.post(page+"/kind", url.Values{"csrf_token": {handlerCSRF}, "kind": {"建议"}})
+		if r.status != http.StatusForbidden {
+			t.Errorf("handler changes the kind: %d, want 403", r.status)
+		}
+
+		centre := e.browser(t)
+		centre.signIn("centre1")
+		before := centre.get(page)
+		if !strings.Contains(before.body, formID) {
+			t.Fatalf("centre's ticket page has no kind form:\n%s", before.body)
+		}
+		if !strings.Contains(before.body, `<option value="投诉" selected>投诉</option>`) {
+			t.Errorf("kind form does not preselect the current kind 投诉")
+		}
+		csrf := formToken(t, before.body)
+		if r := centre.post(page+"/kind", url.Values{"csrf_token": {csrf}, "kind": {"闲聊"}}); r.status != http.StatusBadRequest {
+			t.Errorf("unknown kind: %d, want 400", r.status)
+		}
+		if r := centre.post(page+"/kind", url.Values{"kind": {"建议"}}); r.status != http.StatusForbidden {
+			t.Errorf("kind change without the CSRF token: %d, want 403", r.status)
+		}
+		r = centre.post(page+"/kind", url.Values{"csrf_token": {csrf}, "kind": {"建议"}, "back": {page}})
+		if r.status != http.StatusSeeOther || r.location != page+"?done=rekind" {
+			t.Fatalf("kind change: %d %q", r.status, r.location)
+		}
+
+		after := centre.get(r.location)
+		if !strings.Contains(after.body, `<td id="kind">建议`) {
+			t.Errorf("page does not show the new kind 建议")
+		}
+		for _, want := range []string{"操作成功：更正类型", "<b>更正类型</b>", "<th>原类型</th><td>投诉</td>", "<th>新类型</th><td>建议</td>"} {
+			if !strings.Contains(after.body, want) {
+				t.Errorf("page after the change lacks %q", want)
+			}
+		}
+		if en := centre.get(page + "?lang=en"); !strings.Contains(en.body, "<b>Kind corrected</b>") {
+			t.Errorf("English timeline lacks the kind change")
+		}
+
+		account, err := org.AccountByName(ctx, db, "centre1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.Get(ctx, account.Actor(), tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ticket.Kind != "建议" {
+			t.Errorf("stored kind %q, want 建议", d.Ticket.Kind)
+		}
+		corrections, err := classify.Corrections(ctx, db, "kind")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(corrections) != 1 || corrections[0].Label != "建议" {
+			t.Errorf("kind corrections = %v, want one labelled 建议", corrections)
+		}
+	})
+}
+
+func TestAPIRekind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		tk, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Kind: "咨询",
+			Body: "夜间噪音", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/api/tickets/" + itoa(tk.ID) + "/kind"
+		cases := []struct {
+			name     string
+			who      string
+			body     any
+			status   int
+			code     string // the error code, empty on success
+			wantKind string
+		}{
+			{"handler", "dongguan", map[string]any{"kind": "投诉"}, http.StatusForbidden, "forbidden", ""},
+			{"unknown kind", "centre1", map[string]any{"kind": "闲聊"}, http.StatusBadRequest, "invalid_input", ""},
+			{"unknown field", "centre1", map[string]any{"kind": "投诉", "tag": "x"}, http.StatusBadRequest, "invalid_input", ""},
+			{"changed", "centre1", map[string]any{"kind": "投诉"}, http.StatusOK, "", "投诉"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				status, body := e.do(t, c.who, "POST", path, c.body)
+				if status != c.status {
+					t.Fatalf("status %d, want %d: %v", status, c.status, body)
+				}
+				if c.code != "" && errCode(body) != c.code {
+					t.Errorf("error code %q, want %q", errCode(body), c.code)
+				}
+				if c.wantKind != "" && body["kind"] != c.wantKind {
+					t.Errorf("kind %v, want %s", body["kind"], c.wantKind)
+				}
+			})
+		}
+		if status, _ := e.do(t, "centre1", "POST", "/api/tickets/999999/kind", map[string]any{"kind": "投诉"}); status != http.StatusNotFound {
+			t.Errorf("unknown ticket: %d, want 404", status)
+		}
+	})
+}
