@@ -84,6 +84,11 @@ var ErrOutOfScope = errors.New("ticket outside the actor's units")
 // ErrInvalidInput is returned when an action's input is missing or wrong.
 var ErrInvalidInput = errors.New("invalid input")
 
+// ErrReopenPeriodOver is returned when a citizen requests to reopen a ticket
+// after Input.ReopenWindow since its closing has passed, or when that window
+// is zero. It wraps ErrInvalidInput.
+var ErrReopenPeriodOver = fmt.Errorf("%w: the period for reopening this ticket has passed", ErrInvalidInput)
+
 // TransitionError names the action and the state that rejected it.
 type TransitionError struct {
 	Action Action
@@ -198,7 +203,7 @@ var rules = map[Action]rule{
 		from: []State{Closed}, roles: []Role{RoleCitizen, RoleCentre},
 		apply: func(t *Ticket, in Input, now time.Time, ev *Event) error {
 			if ev.ActorRole == RoleCitizen && (in.ReopenWindow <= 0 || now.After(t.ClosedAt.Add(in.ReopenWindow))) {
-				return fmt.Errorf("%w: the period for reopening this ticket has passed", ErrInvalidInput)
+				return ErrReopenPeriodOver
 			}
 			reopen(t)
 			return nil

@@ -208,6 +208,39 @@ func TestInputChecks(t *testing.T) {
 	}
 }
 
+func TestReopenWindow(t *testing.T) {
+	// sample closes the ticket one hour before now.
+	tests := []struct {
+		name    string
+		role    Role
+		window  time.Duration
+		wantErr error
+	}{
+		{"citizen within window", RoleCitizen, 2 * time.Hour, nil},
+		{"citizen after window", RoleCitizen, time.Minute, ErrReopenPeriodOver},
+		{"citizen without window", RoleCitizen, 0, ErrReopenPeriodOver},
+		{"centre after window", RoleCentre, time.Minute, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tk := sample(Closed)
+			_, err := Apply(tk, actorFor(tc.role), ActReopen, Input{ReopenWindow: tc.window}, now)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr != nil && !errors.Is(err, ErrInvalidInput) {
+				t.Errorf("err = %v does not wrap ErrInvalidInput", err)
+			}
+			if tc.wantErr != nil && tk.State != Closed {
+				t.Errorf("state %s after a rejected reopen, want closed", tk.State)
+			}
+			if tc.wantErr == nil && tk.State == Closed {
+				t.Errorf("state still closed after the reopen")
+			}
+		})
+	}
+}
+
 func TestAvailableActions(t *testing.T) {
 	tk := sample(Dispatched)
 	got := Available(tk, actorFor(RoleHandler))

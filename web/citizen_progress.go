@@ -191,7 +191,7 @@ func (c *citizen) progressAct(w http.ResponseWriter, r *http.Request) (string, a
 
 // citizenReason turns a domain input error into words for the citizen.
 func citizenReason(err error) string {
-	if strings.Contains(err.Error(), "period for reopening") {
+	if errors.Is(err, ticket.ErrReopenPeriodOver) {
 		return "已超过可以要求重新办理的期限。"
 	}
 	return "提交的内容不完整。"

@@ -798,6 +798,50 @@ func TestCitizenReopensClosedTicket(t *testing.T) {
 	})
 }
 
+func TestCitizenReopenAfterPeriodRejected(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newCitizenEnv(t, db, web.CitizenOptions{})
+		station, _ := evaluate.Create(ctx, db, evaluate.NewCode{OwnerType: evaluate.OwnerUnit, OwnerID: "ps-dongguan"}, time.Now())
+		c := phoneClient(t)
+		phone := fakePhone()
+		_, page, _ := citizenGet(t, c, e.srv.URL+"/c/"+station.ID+"/form")
+		_, page = citizenPost(t, c, e.srv.URL+"/c/"+station.ID+"/form", complaintFields(citizenFormKey(t, page), "夜间噪音", phone))
+		code := receiptCode(t, page)
+		d, _ := e.svc.ByTrackingCode(ctx, code)
+		handleTicket(t, e, d.Ticket.ID, "已处理")
+		rate := url.Values{"code": {code}, "last4": {phone[7:]}, "action": {"rate"}, "outcome": {"basic"}}
+		if status, page := citizenPost(t, c, e.srv.URL+"/p/act", rate); status != http.StatusOK {
+			t.Fatalf("basic rating: %d\n%.2000s", status, page)
+		}
+		// The citizen opens the page while the reopen form still shows.
+		_, page = citizenPost(t, c, e.srv.URL+"/p", url.Values{"code": {code}, "last4": {phone[7:]}})
+		if !strings.Contains(page, `id="reopen"`) {
+			t.Fatalf("the progress page of a ticket closed just now offers no reopen form\n%.2000s", page)
+		}
+		// The window then passes before the form is sent: move the closing
+		// back past it, because the service reads the real clock.
+		window := time.Duration(e.prof.Callback.ReopenWindowDays * float64(24*time.Hour))
+		closed := time.Now().Add(-window - time.Hour).UnixMilli()
+		if _, err := db.ExecContext(ctx, `UPDATE tickets SET closed_at = ? WHERE id = ?`, closed, d.Ticket.ID); err != nil {
+			t.Fatal(err)
+		}
+		reopen := url.Values{"code": {code}, "last4": {phone[7:]}, "action": {"reopen"}, "comment": {"又开始吵了"},
+			"form_key": {citizenFormKey(t, page)}}
+		status, page := citizenPost(t, c, e.srv.URL+"/p/act", reopen)
+		if status != http.StatusOK {
+			t.Fatalf("late reopen: status %d, want 200 with the reason\n%.1500s", status, page)
+		}
+		if !strings.Contains(page, "无法办理：已超过可以要求重新办理的期限。") {
+			t.Errorf("the page does not say that the reopen period has passed\n%.1500s", page)
+		}
+		d, _ = e.svc.ByTrackingCode(ctx, code)
+		if d.Ticket.State != ticket.Closed || d.Ticket.ReopenCount != 0 {
+			t.Errorf("after a late reopen: %s, reopened %d, want closed and 0", d.Ticket.State, d.Ticket.ReopenCount)
+		}
+	})
+}
+
 func TestForgedDeviceCookiesCannotInflateRatings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newCitizenEnv(t, db, web.CitizenOptions{})

@@ -543,3 +543,42 @@ func TestConsoleOneClickMergeOfSuggestedDuplicate(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleTicketPageChannelAndReturnReason(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		s := seedConsole(t, e.svc)
+		handler, err := org.AccountByName(context.Background(), db, "dongguan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.Act(context.Background(), workflow.Command{TicketID: s.dongguan.ID, Actor: handler.Actor(),
+			Action: ticket.ActReturn, Input: ticket.Input{Reason: "不属于本所辖区"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser(t)
+		b.signIn("centre1")
+		path := "/console/tickets/" + itoa(s.dongguan.ID)
+		r := b.get(path)
+		if r.status != http.StatusOK {
+			t.Fatalf("ticket page: %d", r.status)
+		}
+		if !strings.Contains(r.body, `<td id="channel">扫码</td>`) {
+			t.Errorf("the channel row does not name the qr channel 扫码")
+		}
+		if !strings.Contains(r.body, `<td id="triage-reason">退单原因：不属于本所辖区</td>`) {
+			t.Errorf("the triage reason row does not show the return reason in Chinese")
+		}
+		if strings.Contains(r.body, "returned: ") {
+			t.Errorf("the page shows the untranslated prefix \"returned: \"")
+		}
+		r = b.get(path + "?lang=en")
+		if r.status != http.StatusOK {
+			t.Fatalf("English ticket page: %d", r.status)
+		}
+		if !strings.Contains(r.body, `<td id="triage-reason">Returned with reason: 不属于本所辖区</td>`) {
+			t.Errorf("the English triage reason row does not read \"Returned with reason: …\"")
+		}
+	})
+}

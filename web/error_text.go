@@ -85,6 +85,9 @@ var knownCauses = compileCauses([]knownCause{
 	{format: "unit %q not found", zh: "单位“{1}”不存在。", zhEmpty: "请选择单位。"},
 	{format: "tag %q is not in the profile's tag tree", zh: "标签“{1}”不在标签体系中。"},
 	{format: "kind %q is not one of %s", zh: "类型“{1}”无效，可选的类型：{2}。"},
+	{format: "ticket %d names an officer, so changing its kind from %q to %q would change " +
+		"whether the discipline unit handles it as a conduct complaint",
+		zh: "工单 {1} 涉及民警，把类型从“{2}”改为“{3}”会改变它是否作为民警投诉交督察部门办理，因此不能这样更改。"},
 	{format: "a complaint about an officer's conduct cannot be co-handled", zh: "针对民警的投诉不能邀请协办。"},
 	{format: "ticket %d is not urgent", zh: "工单 {1} 不是紧急工单。"},
 	{format: "a ticket cannot be merged into itself", zh: "工单不能并入它自己。"},

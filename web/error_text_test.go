@@ -122,6 +122,9 @@ func TestCauseChineseKnownCauses(t *testing.T) {
 		{fmt.Errorf("%w: unit %q not found", inv, ""), "请选择单位。"},
 		{fmt.Errorf("%w: tag %q is not in the profile's tag tree", inv, "外星人"), "标签“外星人”不在标签体系中。"},
 		{fmt.Errorf("%w: kind %q is not one of %s", inv, "闲聊", "投诉, 建议"), "类型“闲聊”无效，可选的类型：投诉, 建议。"},
+		{fmt.Errorf("%w: ticket %d names an officer, so changing its kind from %q to %q would change "+
+			"whether the discipline unit handles it as a conduct complaint", inv, 12, "投诉", "咨询"),
+			"工单 12 涉及民警，把类型从“投诉”改为“咨询”会改变它是否作为民警投诉交督察部门办理，因此不能这样更改。"},
 		{fmt.Errorf("%w: a complaint about an officer's conduct cannot be co-handled", inv), "针对民警的投诉不能邀请协办。"},
 		{fmt.Errorf("%w: ticket %d is not urgent", inv, 42), "工单 42 不是紧急工单。"},
 		{fmt.Errorf("%w: a ticket cannot be merged into itself", inv), "工单不能并入它自己。"},
