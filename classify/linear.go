@@ -16,7 +16,7 @@ type sparseVector struct {
 func (m *Model) tfidfVector(counts map[string]float64) sparseVector {
 	var v sparseVector
 	for g, tf := range counts {
-		if f, ok := m.index[g]; ok {
+		if f, ok := m.index.lookup(g); ok {
 			v.index = append(v.index, f)
 			v.value = append(v.value, tf)
 		}

@@ -70,6 +70,8 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		Method: d.Method, Labels: d.Labels, minN: d.MinN, maxN: d.MaxN, maxChars: d.MaxChars,
 		terms: d.Terms, idf: d.IDF, weights: d.Weights, bias: d.Bias, Temperature: d.Temperature, Lambda: d.Lambda,
 	}
-	m.buildIndex()
+	if err := m.buildIndex(); err != nil {
+		return fmt.Errorf("classify: decode model: %w", err)
+	}
 	return nil
 }

@@ -1,13 +1,11 @@
 package classify
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
-	"strings"
+	"unicode/utf8"
 )
 
 // Method names for Options.Method and the models table.
@@ -129,12 +127,12 @@ type Model struct {
 	Lambda      float64 // L2 regularisation the linear method used; 0 for naive Bayes
 
 	minN, maxN int
-	maxChars   int              // characters of a text that count; 0 for all
-	terms      []string         // feature index -> n-gram
-	index      map[string]int32 // n-gram -> feature index
-	idf        []float32        // per feature; nil when features are raw counts
-	weights    []float32        // len(terms) × len(Labels), by feature then label
-	bias       []float64        // per label
+	maxChars   int       // characters of a text that count; 0 for all
+	terms      []string  // feature index -> n-gram
+	index      gramIndex // n-gram -> feature index
+	idf        []float32 // per feature; nil when features are raw counts
+	weights    []float32 // len(terms) × len(Labels), by feature then label
+	bias       []float64 // per label
 }
 
 // Scored is one label with its probability.
@@ -208,28 +206,39 @@ func labelIndex(examples []Example) ([]string, []int) {
 }
 
 // vector returns the feature values of text: n-gram counts, or TF-IDF
-// weights when the model has them.
+// weights when the model has them. Features are in order of first occurrence.
 func (m *Model) vector(text string) sparseVector {
-	// Collecting feature indexes and counting runs after sorting costs one map
-	// lookup per n-gram, half of what counting in a map would.
 	s := featureText(text, m.maxChars)
-	ids := make([]int32, 0, len(s)*(m.maxN-m.minN+1)/2)
+	grams := utf8.RuneCountInString(s) * (m.maxN - m.minN + 1)
+	// seen is an open-addressing set of the features found so far, keyed by
+	// feature index: each slot holds a position in v plus one, 0 when empty.
+	// It costs less than sorting the feature indexes of a long text.
+	bits := 4
+	for 1<<bits < 2*grams {
+		bits++
+	}
+	seen := make([]int32, 1<<bits)
+	mask := len(seen) - 1
+	v := sparseVector{index: make([]int32, 0, grams/2), value: make([]float64, 0, grams/2)}
 	eachGram(s, m.minN, m.maxN, func(g string) {
-		if f, ok := m.index[g]; ok {
-			ids = append(ids, f)
+		f, ok := m.index.lookup(g)
+		if !ok {
+			return
+		}
+		for slot := int((uint64(f) * 0x9e3779b97f4a7c15) >> (64 - bits)); ; slot = (slot + 1) & mask {
+			p := seen[slot]
+			if p == 0 {
+				v.index = append(v.index, f)
+				v.value = append(v.value, 1)
+				seen[slot] = int32(len(v.index))
+				return
+			}
+			if v.index[p-1] == f {
+				v.value[p-1]++
+				return
+			}
 		}
 	})
-	slices.Sort(ids)
-	v := sparseVector{index: make([]int32, 0, len(ids)), value: make([]float64, 0, len(ids))}
-	for i := 0; i < len(ids); {
-		j := i + 1
-		for j < len(ids) && ids[j] == ids[i] {
-			j++
-		}
-		v.index = append(v.index, ids[i])
-		v.value = append(v.value, float64(j-i))
-		i = j
-	}
 	if m.idf != nil {
 		m.weigh(v)
 	}
@@ -274,11 +283,19 @@ func (m *Model) Predict(text string) Prediction {
 	}
 }
 
-// explain ranks the features of one text by how much more they add to label
-// c's score than to the average label's.
+// explain returns the explainCount features of one text that raise label c's
+// score most against the average label's, strongest first. It keeps
+// only the best few while it scans, because a long text has thousands of
+// features and Predict runs on every item.
 func (m *Model) explain(c int, feats sparseVector) []Feature {
 	k := len(m.Labels)
-	out := make([]Feature, 0, len(feats.index))
+	better := func(a, b Feature) bool {
+		if a.Weight != b.Weight {
+			return a.Weight > b.Weight
+		}
+		return a.Text < b.Text
+	}
+	out := make([]Feature, 0, explainCount+1)
 	for j, f := range feats.index {
 		x := feats.value[j]
 		w := m.weights[int(f)*k : int(f)*k+k]
@@ -287,17 +304,24 @@ func (m *Model) explain(c int, feats sparseVector) []Feature {
 			sum += float64(v)
 		}
 		others := (sum - float64(w[c])) / float64(max(k-1, 1))
-		if d := x * (float64(w[c]) - others); d > 0 {
-			out = append(out, Feature{Text: m.terms[f], Weight: d})
+		d := x * (float64(w[c]) - others)
+		if d <= 0 {
+			continue
 		}
+		ft := Feature{Text: m.terms[f], Weight: d}
+		if len(out) == explainCount && !better(ft, out[len(out)-1]) {
+			continue
+		}
+		i := len(out)
+		out = append(out, ft)
+		for i > 0 && better(ft, out[i-1]) {
+			out[i] = out[i-1]
+			i--
+		}
+		out[i] = ft
+		out = out[:min(len(out), explainCount)]
 	}
-	slices.SortFunc(out, func(a, b Feature) int {
-		if a.Weight != b.Weight {
-			return cmp.Compare(b.Weight, a.Weight)
-		}
-		return strings.Compare(a.Text, b.Text)
-	})
-	return out[:min(len(out), explainCount)]
+	return out
 }
 
 // softmax turns scores into probabilities, dividing them by t first.

@@ -45,7 +45,7 @@ func trainNB(examples []Example, opts Options) *Model {
 			continue // every n-gram occurs in every text
 		}
 		for g, x := range doc {
-			if f, ok := m.index[g]; ok {
+			if f, ok := m.index.lookup(g); ok {
 				x /= math.Sqrt(norm2)
 				counts[int(f)*k+c] += x
 				totals[c] += x
@@ -89,13 +89,14 @@ func newModel(method string, labels []string, opts Options, df map[string]int) *
 		Method: method, Labels: labels, minN: opts.MinN, maxN: opts.MaxN, maxChars: opts.MaxChars, Temperature: 1,
 		terms: terms, weights: make([]float32, len(terms)*len(labels)), bias: make([]float64, len(labels)),
 	}
-	m.buildIndex()
+	if err := m.buildIndex(); err != nil {
+		panic(err) // terms are the distinct keys of a map
+	}
 	return m
 }
 
-func (m *Model) buildIndex() {
-	m.index = make(map[string]int32, len(m.terms))
-	for i, g := range m.terms {
-		m.index[g] = int32(i)
-	}
+func (m *Model) buildIndex() error {
+	index, err := newGramIndex(m.terms)
+	m.index = index
+	return err
 }
