@@ -68,8 +68,12 @@ type detector struct {
 	re    *regexp.Regexp
 	check func(match string) (string, bool)
 	// afterLetter lets a match follow an ASCII letter, as a mobile number
-	// does inside an account name such as wx13812345674.
+	// does inside an account name such as wx13812345674, or be followed by
+	// one, as in 13812345674abc, but not both, as in SF13812345674CN.
 	afterLetter bool
+	// cued accepts a match only when an ID cue such as 身份证 stands shortly
+	// before it.
+	cued bool
 }
 
 // The detectors run in this order and a later one never claims text an
@@ -78,27 +82,63 @@ type detector struct {
 // domain with at least one dot and a top-level label of two or more letters.
 var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 
+var id18Pattern = regexp.MustCompile(`[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]`)
+
 var detectors = []detector{
-	{KindIDNumber, regexp.MustCompile(`[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]`), checkID18, false},
+	{KindIDNumber, id18Pattern, checkID18, false, false},
+	// An ID number with a wrong check character is still one when the
+	// citizen calls it so: a mistyped digit leaves the rest of the number
+	// personal. Without the cue such a number stays, like an order number.
+	{KindIDNumber, id18Pattern, checkID18Typo, false, true},
 	// Card numbers start with 3 (Amex, JCB), 4 (Visa), 5 (Mastercard), 6
 	// (UnionPay) or 9 (older domestic cards). Requiring one of these spares
 	// order numbers that start with a date.
-	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false},
+	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false, false},
 	// A separator may stand between any two digits, because citizens also
 	// write a number digit by digit ("1 3 8 0 0 …") to slip past filters.
-	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true},
-	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false},
+	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true, false},
+	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false, false},
 	// Half-masked ID and card numbers, such as 430102********123X. Letters are
 	// not mask characters here, so that an ID's check character X is not one.
-	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong, false},
+	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong, false, false},
 	{KindLandline, regexp.MustCompile(
-		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline, false},
-	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15, false},
+		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline, false, false},
+	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15, false, false},
 }
 
 func checkID18(m string) (string, bool) {
 	s := strings.ToUpper(strings.ReplaceAll(m, " ", ""))
 	return s, validID18(s)
+}
+
+// checkID18Typo accepts what checkID18 rejects for its check character alone.
+func checkID18Typo(m string) (string, bool) {
+	s := strings.ToUpper(strings.ReplaceAll(m, " ", ""))
+	return s, len(s) == 18 && validProvince(s[:2]) && validDate(s[6:10], s[10:12], s[12:14])
+}
+
+// idCues are the words that name an ID number in a message.
+var idCues = []string{"身份证", "证件号", "身份号码", "身份证号", "id"}
+
+// idCueRunes is how many characters before a number are searched for an ID
+// cue, enough for 身份证号码是： and a space.
+const idCueRunes = 8
+
+// hasIDCue reports whether one of idCues ends within idCueRunes characters
+// before byte offset a of s.
+func hasIDCue(s string, a int) bool {
+	start := a
+	for i := 0; i < idCueRunes && start > 0; i++ {
+		_, size := utf8.DecodeLastRuneInString(s[:start])
+		start -= size
+	}
+	before := strings.ToLower(s[start:a])
+	for _, cue := range idCues {
+		if strings.Contains(before, cue) {
+			return true
+		}
+	}
+	return false
 }
 
 func checkID15(m string) (string, bool) { return m, validID15(m) }
@@ -203,6 +243,9 @@ func Mask(text string) (string, []Finding) {
 	windows := numberWindows(n.text)
 	for _, d := range detectors {
 		scan(n.text, windows, d.re, d.afterLetter, func(a, b int) bool {
+			if d.cued && !hasIDCue(n.text, a) {
+				return false
+			}
 			value, ok := d.check(n.text[a:b])
 			if !ok || c.overlaps(a, b) {
 				return false
@@ -368,12 +411,17 @@ func nextStart(s string, a, end int) int {
 }
 
 // isolated reports whether s[a:b] is not glued to an ASCII letter or digit,
-// allowing a letter before it when afterLetter is set.
+// allowing a letter on one side, but not on both, when afterLetter is set.
 func isolated(s string, a, b int, afterLetter bool) bool {
-	if a > 0 && isAlnum(s[a-1]) && !(afterLetter && !isDigit(s[a-1])) {
+	before := a > 0 && isAlnum(s[a-1])
+	after := b < len(s) && isAlnum(s[b])
+	if before && isDigit(s[a-1]) || after && isDigit(s[b]) {
 		return false
 	}
-	return b >= len(s) || !isAlnum(s[b])
+	if afterLetter {
+		return !(before && after) // letters on both sides make a code such as SF…CN
+	}
+	return !before && !after
 }
 
 func isAlnum(c byte) bool {

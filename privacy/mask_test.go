@@ -56,6 +56,8 @@ func maskCases() []maskCase {
 	add("mobile inside account name", "我的微信wx"+m1+"谢谢", "我的微信wx"+phP+"谢谢", KindMobile)
 	add("mobile after QQ letters", "加我QQ"+m2, "加我QQ"+phP, KindMobile)
 	keep("mobile glued to digits", "订单9"+m1)
+	add("mobile then letter", "电话"+m1+"x", "电话"+phP+"x", KindMobile)
+	add("mobile then letters", m2+"abc", phP+"abc", KindMobile)
 	add("email", "邮箱 zhang.san@example.com 谢谢", "邮箱 [邮箱] 谢谢", KindEmail)
 	add("email with subdomain", "请回复到a_b+c@mail.example.com.cn。", "请回复到[邮箱]。", KindEmail)
 	keep("at sign without domain", "@民警 谢谢")
@@ -128,8 +130,13 @@ func maskCases() []maskCase {
 	add("id then mobile", id1+" "+m1, phI+" "+phP, KindIDNumber, KindMobile)
 	add("id in long sentence", "本人王某某（身份证"+id1+"）反映", "本人王某某（身份证"+phI+"）反映", KindIDNumber)
 	for _, region := range []string{"110105", "430102", "510107"} {
-		keep("id bad check "+region, "身份证号"+badID18(region, "19880808"))
+		add("id bad check after cue "+region, "身份证号"+badID18(region, "19880808"), "身份证号"+phI, KindIDNumber)
+		keep("id bad check without cue "+region, "单号"+badID18(region, "19880808"))
 	}
+	add("id bad check after cue and colon", "我的身份证号码是："+badID18("430102", "19900101")+"。",
+		"我的身份证号码是："+phI+"。", KindIDNumber)
+	add("id bad check after ID", "ID: "+badID18("320102", "19900101"), "ID: "+phI, KindIDNumber)
+	keep("id bad check cue too far", "身份证已经丢了好几天了，单号"+badID18("430102", "19900101"))
 	keep("id bad date", "号码"+failLuhn("430102"+"19881301"+"123"))
 	keep("id bad province", "单号"+func() string { s := "990102" + "19880808" + "123"; return s + string(IDCheckDigit(s)) }())
 	keep("id feb 29 non-leap", func() string { s := "430102" + "19810229" + "123"; return s + string(IDCheckDigit(s)) }())

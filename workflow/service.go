@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"minyi/dispatch"
@@ -191,7 +192,7 @@ func (sub *Submission) validate() error {
 			return fmt.Errorf("%w: %s has %d characters, the limit is %d", ErrInvalid, f.name, n, f.max)
 		}
 	}
-	if strings.TrimSpace(sub.Title) == "" && strings.TrimSpace(sub.Body) == "" {
+	if blank(sub.Title) && blank(sub.Body) {
 		return fmt.Errorf("%w: title and body are both empty", ErrInvalid)
 	}
 	sys, err := place.ParseSystem(sub.CoordSystem)
@@ -204,6 +205,17 @@ func (sub *Submission) validate() error {
 		}
 	}
 	return nil
+}
+
+// blank reports whether s shows nothing: it has only white space, control
+// characters and invisible format characters such as the zero-width space.
+func blank(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // validate checks a submission against the profile and the clock; see Validate.

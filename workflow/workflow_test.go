@@ -160,6 +160,7 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 		e := newEnv(t, db)
 		for name, sub := range map[string]workflow.Submission{
 			"empty":      {Channel: "qr"},
+			"invisible":  {Channel: "qr", Title: "\u3000", Body: "   \u200b\u3000 \ufeff\u2060\t"},
 			"no channel": {Body: "内容"},
 			"long title": {Channel: "qr", Title: strings.Repeat("长", workflow.MaxTitleChars+1)},
 			"bad utf-8":  {Channel: "qr", Body: "\xff\xfe"},
