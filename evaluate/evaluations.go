@@ -58,6 +58,10 @@ const MaxCommentChars = 500
 // code within the rating period.
 var ErrTooSoon = errors.New("evaluate: already rated within the period")
 
+// ErrAddressLimit is returned when one client address already reached the
+// cap of evaluations of one kind of the same officer or code in the window.
+var ErrAddressLimit = errors.New("evaluate: too many evaluations from one address")
+
 // ErrKeyReused is returned when a form key was used before for a different
 // evaluation.
 var ErrKeyReused = errors.New("evaluate: form key already used for a different evaluation")
@@ -76,6 +80,9 @@ type Evaluation struct {
 	ComplaintTicketID int64     `json:"complaint_ticket_id,omitempty"`
 	DeviceHash        string    `json:"-"`
 	FormKey           string    `json:"-"`
+	// AddressHash is a keyed hash of the client address, counted against
+	// RecordOptions.AddressCap and not stored with the evaluation.
+	AddressHash string `json:"-"`
 }
 
 // HashDevice returns the stored form of a device cookie value.
@@ -92,7 +99,13 @@ type RecordOptions struct {
 	// Period allows one rating per device per officer (or per code, for codes
 	// without an officer) within it; zero disables the check. Praise is not limited.
 	Period time.Duration
-	Now    time.Time
+	// AddressCap bounds the evaluations of one kind of one officer (or code)
+	// from one AddressHash in each fixed window of Period, counted in the
+	// database so that every process and restart shares the count. Windows
+	// start at multiples of Period since the Unix epoch, so for 24 hours at
+	// 08:00 China time. Zero, or a zero Period, disables the cap.
+	AddressCap int
+	Now        time.Time
 }
 
 // Record stores an evaluation. Comment must already be masked by the caller.
@@ -120,6 +133,11 @@ func Record(ctx context.Context, db *store.DB, e Evaluation, o RecordOptions) (E
 		}
 		if e.Kind == KindRating && o.Period > 0 && e.DeviceHash != "" {
 			if err := checkPeriod(ctx, tx, e, o.Period); err != nil {
+				return err
+			}
+		}
+		if o.AddressCap > 0 && o.Period > 0 && e.AddressHash != "" {
+			if err := countAddress(ctx, tx, e, o); err != nil {
 				return err
 			}
 		}
@@ -181,6 +199,37 @@ func checkPeriod(ctx context.Context, tx *store.Tx, e Evaluation, period time.Du
 	}
 	if n > 0 {
 		return ErrTooSoon
+	}
+	return nil
+}
+
+// countAddress adds the evaluation to its address's count in the current
+// window and returns ErrAddressLimit past the cap. The upsert locks the count
+// row until the transaction ends, so concurrent posts on PostgreSQL cannot
+// all read the same count. A rejected post rolls its increment back.
+func countAddress(ctx context.Context, tx *store.Tx, e Evaluation, o RecordOptions) error {
+	period := o.Period.Milliseconds()
+	window := e.At.UnixMilli() / period * period
+	owner := e.OfficerID
+	if owner == "" {
+		owner = "code:" + e.CodeID
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, `INSERT INTO evaluation_address_counts (address_hash, owner, kind, window_start, n)
+		VALUES (?, ?, ?, ?, 1) ON CONFLICT (address_hash, owner, kind, window_start)
+		DO UPDATE SET n = evaluation_address_counts.n + 1 RETURNING n`, e.AddressHash, owner, e.Kind, window).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("evaluate: address count: %w", err)
+	}
+	if n > o.AddressCap {
+		return ErrAddressLimit
+	}
+	if n == 1 {
+		// The first evaluation of a new window clears the windows before the last.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evaluation_address_counts WHERE window_start < ?`,
+			window-period); err != nil {
+			return fmt.Errorf("evaluate: address count: %w", err)
+		}
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"minyi/privacy"
 	"minyi/store"
 )
 
@@ -41,37 +42,69 @@ func (k APIKey) Allows(p string) bool {
 // apiKeyPrefix starts every key, so secret scanners and people recognise one.
 const apiKeyPrefix = "myk_"
 
-// authKeySetting names the settings row holding the HMAC key of API keys.
-const authKeySetting = "auth_hmac_key"
-
-// AuthKey returns the server's HMAC key for API keys, creating it on first use.
-//
-// NOTE: the key lives in the settings table, beside the hashes it keys. Keys
-// are 256-bit random values, so their hashes cannot be reversed either way;
-// moving the key to the key file would add defence against a dump alone.
-func AuthKey(ctx context.Context, db *store.DB) ([]byte, error) {
+// AuthKey returns the server's HMAC key for API keys, creating it on first
+// use. The settings row holds it sealed by the vault, so a copy of the
+// database without the key file cannot check or forge API-key hashes. A key
+// stored in clear by an older version is sealed in place, which keeps every
+// issued API key valid.
+func AuthKey(ctx context.Context, db *store.DB, vault *privacy.Vault) ([]byte, error) {
+	if vault == nil {
+		return nil, ErrNoVault
+	}
 	var v string
-	err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, authKeySetting).Scan(&v)
+	err := db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, privacy.AuthKeySetting).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
 			return nil, fmt.Errorf("org: auth key: %w", err)
 		}
+		sealed, sealErr := vault.SealSecret(privacy.AuthKeySecretName, []byte(hex.EncodeToString(b)))
+		if sealErr != nil {
+			return nil, sealErr
+		}
 		_, err = db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
-			authKeySetting, hex.EncodeToString(b))
+			privacy.AuthKeySetting, privacy.EncodeSetting(sealed))
 		if err != nil {
 			return nil, fmt.Errorf("org: store auth key: %w", err)
 		}
-		err = db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, authKeySetting).Scan(&v)
+		err = db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, privacy.AuthKeySetting).Scan(&v)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("org: auth key: %w", err)
 	}
-	key, err := hex.DecodeString(v)
+	text := v
+	if sealed, ok := privacy.DecodeSetting(v); ok {
+		plain, err := vault.OpenSecret(privacy.AuthKeySecretName, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("org: auth key: %w", err)
+		}
+		text = string(plain)
+	} else if err := sealClearAuthKey(ctx, db, vault, v); err != nil {
+		return nil, err
+	}
+	key, err := hex.DecodeString(text)
 	if err != nil || len(key) < 32 {
 		return nil, fmt.Errorf("org: auth key in settings is malformed")
 	}
 	return key, nil
+}
+
+// sealClearAuthKey replaces an API-key HMAC key stored in clear by its sealed
+// form, unless another process sealed it meanwhile.
+func sealClearAuthKey(ctx context.Context, db *store.DB, vault *privacy.Vault, clear string) error {
+	if _, err := hex.DecodeString(clear); err != nil || len(clear) < 64 {
+		return fmt.Errorf("org: auth key in settings is malformed")
+	}
+	sealed, err := vault.SealSecret(privacy.AuthKeySecretName, []byte(clear))
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE settings SET value = ? WHERE key = ? AND value = ?`,
+		privacy.EncodeSetting(sealed), privacy.AuthKeySetting, clear)
+	if err != nil {
+		return fmt.Errorf("org: seal auth key: %w", err)
+	}
+	return nil
 }
 
 func keyHash(authKey []byte, key string) string {

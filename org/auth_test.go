@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"minyi/org"
+	"minyi/privacy"
 	"minyi/profile"
 	"minyi/store"
 	"minyi/store/storetest"
@@ -81,8 +82,13 @@ func TestTOTPUsedOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		seed(t, db)
+		keys, _ := privacy.GenerateKeys()
+		vault, err := privacy.NewVault(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
 		secret, _ := org.NewTOTPSecret()
-		if err := org.SetTOTPSecret(ctx, db, "dongguan", secret); err != nil {
+		if err := org.SetTOTPSecret(ctx, db, vault, "dongguan", secret); err != nil {
 			t.Fatal(err)
 		}
 		acct, _ := org.AccountByName(ctx, db, "dongguan")
@@ -105,7 +111,7 @@ func TestTOTPUsedOnce(t *testing.T) {
 			{"malformed", "12ab56", now.Add(90 * time.Second), false},
 		}
 		for _, s := range steps {
-			err := org.VerifyTOTP(ctx, db, acct.ID, s.code, s.at)
+			err := org.VerifyTOTP(ctx, db, vault, acct.ID, s.code, s.at)
 			if s.ok != (err == nil) || (err != nil && !errors.Is(err, org.ErrBadCode)) {
 				t.Errorf("%s: err = %v, want ok=%v", s.name, err, s.ok)
 			}

@@ -92,10 +92,11 @@ func SetPassword(ctx context.Context, db *store.DB, name, password string) error
 	return updateAccount(ctx, db, name, "password_hash = ?", hash)
 }
 
-// Credentials are the stored secrets a sign-in checks: password hash, TOTP secret, certificate fingerprint.
+// Credentials are the stored secrets a sign-in checks: password hash, whether
+// a TOTP secret is set (TOTPSecretOf opens it), certificate fingerprint.
 type Credentials struct {
 	PasswordHash string
-	TOTPSecret   string
+	HasTOTP      bool
 	CertSHA256   string
 }
 
@@ -111,7 +112,7 @@ func CredentialsOf(ctx context.Context, q store.Querier, accountID int64) (Crede
 	if err != nil {
 		return c, fmt.Errorf("org: credentials of %d: %w", accountID, err)
 	}
-	return Credentials{PasswordHash: pw.String, TOTPSecret: totp.String, CertSHA256: cert.String}, nil
+	return Credentials{PasswordHash: pw.String, HasTOTP: totp.String != "", CertSHA256: cert.String}, nil
 }
 
 // AccountByID returns one account by id.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"minyi/privacy"
 	"minyi/store"
 )
 
@@ -91,32 +93,97 @@ func TOTPURL(issuer, account, secret string) string {
 	return "otpauth://totp/" + url.PathEscape(issuer+":"+account) + "?" + v.Encode()
 }
 
-// SetTOTPSecret stores secret as the account's TOTP secret and forgets the
-// last used step. An empty secret removes TOTP from the account.
-//
-// NOTE: the secret is stored in clear; encrypting it with the personal-data
-// keys would keep a database dump from yielding codes.
-func SetTOTPSecret(ctx context.Context, db *store.DB, name, secret string) error {
-	var v any
-	if secret != "" {
-		v = secret
+// ErrNoVault is returned when an operation on a sealed secret gets no vault.
+var ErrNoVault = errors.New("org: no key vault: TOTP secrets and the API-key HMAC key need the personal-data keys")
+
+// SetTOTPSecret seals secret with the vault's primary key, stores it as the
+// account's TOTP secret and forgets the last used step. An empty secret
+// removes TOTP from the account.
+func SetTOTPSecret(ctx context.Context, db *store.DB, vault *privacy.Vault, name, secret string) error {
+	if secret == "" {
+		return updateAccount(ctx, db, name, "totp_secret = NULL, totp_key_id = NULL, totp_last_step = 0")
 	}
-	return updateAccount(ctx, db, name, "totp_secret = ?, totp_last_step = 0", v)
+	if vault == nil {
+		return ErrNoVault
+	}
+	var id int64
+	err := db.QueryRowContext(ctx, `SELECT id FROM accounts WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("account %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("org: set totp secret of %q: %w", name, err)
+	}
+	stored, err := vault.SealTOTP(id, secret)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE accounts SET totp_secret = ?, totp_key_id = ?, totp_last_step = 0 WHERE id = ?`,
+		stored.Text(), stored.KeyID(), id)
+	if err != nil {
+		return fmt.Errorf("org: set totp secret of %q: %w", name, err)
+	}
+	return nil
+}
+
+// TOTPSecretOf returns the account's base32 TOTP secret, or "" when it has
+// none. A secret stored in clear before sealing is sealed on the way.
+func TOTPSecretOf(ctx context.Context, db *store.DB, vault *privacy.Vault, accountID int64) (string, error) {
+	if vault == nil {
+		return "", ErrNoVault
+	}
+	var text, keyID sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT totp_secret, totp_key_id FROM accounts WHERE id = ?`, accountID).
+		Scan(&text, &keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("account %d: %w", accountID, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("org: totp secret of %d: %w", accountID, err)
+	}
+	if !text.Valid || text.String == "" {
+		return "", nil
+	}
+	secret, err := vault.OpenTOTP(accountID, text.String, keyID.String)
+	if err != nil {
+		return "", fmt.Errorf("org: totp secret of %d: %w", accountID, err)
+	}
+	if !keyID.Valid {
+		if err := sealClearTOTP(ctx, db, vault, accountID, text.String); err != nil {
+			return "", err
+		}
+	}
+	return secret, nil
+}
+
+// sealClearTOTP replaces a TOTP secret stored in clear by its sealed form,
+// unless a new secret replaced it meanwhile.
+func sealClearTOTP(ctx context.Context, db *store.DB, vault *privacy.Vault, accountID int64, clear string) error {
+	stored, err := vault.SealTOTP(accountID, clear)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `UPDATE accounts SET totp_secret = ?, totp_key_id = ?
+		WHERE id = ? AND totp_key_id IS NULL AND totp_secret = ?`, stored.Text(), stored.KeyID(), accountID, clear)
+	if err != nil {
+		return fmt.Errorf("org: seal totp secret of %d: %w", accountID, err)
+	}
+	return nil
 }
 
 // VerifyTOTP checks code against the account's secret at now and consumes its
 // time step, so each code signs in once: a replay, or an older code after a
 // newer one, returns ErrBadCode. The check and the update are one statement,
 // so two processes cannot both accept the same code.
-func VerifyTOTP(ctx context.Context, db *store.DB, accountID int64, code string, now time.Time) error {
-	creds, err := CredentialsOf(ctx, db, accountID)
+func VerifyTOTP(ctx context.Context, db *store.DB, vault *privacy.Vault, accountID int64, code string, now time.Time) error {
+	secret, err := TOTPSecretOf(ctx, db, vault, accountID)
 	if err != nil {
 		return err
 	}
-	if creds.TOTPSecret == "" {
+	if secret == "" {
 		return ErrBadCode
 	}
-	step, ok := MatchTOTP(creds.TOTPSecret, code, now)
+	step, ok := MatchTOTP(secret, code, now)
 	if !ok {
 		return ErrBadCode
 	}
@@ -145,7 +212,7 @@ func SetCertFingerprint(ctx context.Context, db *store.DB, name, sha256Hex strin
 // and ends its sessions; the caller sets a new secret.
 func ResetSecondFactor(ctx context.Context, db *store.DB, name string) error {
 	return db.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_secret = NULL, totp_last_step = 0, cert_sha256 = NULL
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET totp_secret = NULL, totp_key_id = NULL, totp_last_step = 0, cert_sha256 = NULL
 			WHERE name = ?`, name)
 		if err != nil {
 			return fmt.Errorf("org: reset 2fa of %q: %w", name, err)

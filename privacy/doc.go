@@ -9,7 +9,9 @@
 //   - the vault: field values encrypted with an AEAD cipher bound to the
 //     ticket and the field, with key ids for rotation ([Vault], [Keys],
 //     [Cipher]);
-//   - the contact relay, the only caller of [Vault.Get] ([Relay], [Provider]).
+//   - the contact relay ([Relay], [Provider]) and the phone hint
+//     ([Protector.PhoneHint]), the only callers of [Vault.Get]. The hint
+//     shows a number's first three and last four digits, never all of them.
 //
 // Keys live outside the database: in the file named by MINYI_KEYS_FILE or in
 // the MINYI_KEYS environment variable ([LoadKeys]).

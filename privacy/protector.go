@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"minyi/store"
@@ -55,4 +56,18 @@ func (p *Protector) BlindIndex(phone string) string {
 // digits of the citizen's phone.
 func (p *Protector) ProgressKey(trackingCode, last4 string) string {
 	return ProgressKey(p.keys.Progress, trackingCode, last4)
+}
+
+// PhoneHint decrypts the ticket's phone number and returns only its hint, the
+// first three and last four digits of a mobile number (138****1111) or the
+// area code and last four digits of a landline (0731-****8888). The full
+// number never leaves this method. It returns an error matching ErrNotFound
+// when the ticket has no number, and "" with a nil error when the stored value
+// is not a valid phone number. The caller records every call in the access log.
+func (p *Protector) PhoneHint(ctx context.Context, q store.Querier, ticketID int64) (string, error) {
+	phone, err := p.vault.Get(ctx, q, ticketID, FieldPhone)
+	if err != nil {
+		return "", fmt.Errorf("privacy: phone hint: %w", err)
+	}
+	return PhoneHint(phone), nil
 }

@@ -63,9 +63,9 @@ type Staff struct {
 // maxMessageRunes caps a relay message at what a long SMS carries.
 const maxMessageRunes = 500
 
-// Relay is the contact relay. Its Call and Message methods are the only
-// callers of Vault.Get, and they pass the decrypted number to the Provider
-// alone, never to the caller.
+// Relay is the contact relay. Its Call and Message methods call Vault.Get,
+// as Protector.PhoneHint does, and they pass the decrypted number to the
+// Provider alone, never to the caller.
 type Relay struct {
 	vault    *Vault
 	provider Provider

@@ -7,9 +7,10 @@ import (
 	"minyi/store"
 )
 
-// RotateProgress is Rotate over every table of sealed data, the vault and
-// the voice recordings, calling progress (when not nil) after each batch
-// with the table and the number of rows moved in it so far.
+// RotateProgress is Rotate over every table of sealed data: the vault, the
+// voice recordings, and the server secrets (TOTP secrets of accounts, then
+// the API-key HMAC key in settings). It calls progress (when not nil) after
+// each batch with the table and the number of rows moved in it so far.
 func (v *Vault) RotateProgress(ctx context.Context, db *store.DB, batch int,
 	progress func(table string, moved int)) (int, error) {
 	if batch <= 0 {
@@ -19,7 +20,8 @@ func (v *Vault) RotateProgress(ctx context.Context, db *store.DB, batch int,
 	for _, table := range []struct {
 		name string
 		step func(ctx context.Context, tx *store.Tx, batch int) (int, bool, error)
-	}{{"vault", v.rotateBatch}, {"voice_recordings", v.rotateVoiceBatch}} {
+	}{{"vault", v.rotateBatch}, {"voice_recordings", v.rotateVoiceBatch},
+		{"accounts", v.rotateSecretsBatch}} {
 		moved := 0
 		for {
 			var n int
@@ -94,13 +96,16 @@ FROM voice_recordings WHERE key_id <> ? ORDER BY id LIMIT ?`, k.primary, batch)
 	return moved, len(todo) > 0, nil
 }
 
-// KeyUsage returns how many stored values, in the vault and the voice
-// recordings, are sealed under keyID. A key may leave the key file only when
-// this is 0.
+// KeyUsage returns how many stored values, in the vault, the voice
+// recordings, the TOTP secrets and the API-key HMAC key, are sealed under
+// keyID. A key may leave the key file only when this is 0.
 func KeyUsage(ctx context.Context, q store.Querier, keyID string) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM vault WHERE key_id = ?)
-	+ (SELECT COUNT(*) FROM voice_recordings WHERE key_id = ?)`, keyID, keyID).Scan(&n)
+	+ (SELECT COUNT(*) FROM voice_recordings WHERE key_id = ?)
+	+ (SELECT COUNT(*) FROM accounts WHERE totp_key_id = ?)
+	+ (SELECT COUNT(*) FROM settings WHERE key = ? AND value LIKE ?)`,
+		keyID, keyID, keyID, AuthKeySetting, sealedSettingPrefix+keyID+":%").Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("privacy: usage of key %s: %w", keyID, err)
 	}

@@ -105,8 +105,10 @@ created_at = excluded.created_at`, ticketID, field, k.primary, ct, v.now().UnixM
 // ErrNotFound when there is none, and ErrDecrypt when the stored value does
 // not authenticate.
 //
-// Only the contact relay (Relay.Call and Relay.Message) may call Get: no other
-// code path decrypts personal data, so no page, export or log can show it.
+// Only the contact relay (Relay.Call and Relay.Message) and Protector.PhoneHint
+// may call Get. The relay hands the number to the provider alone, and
+// PhoneHint returns only its first and last digits, so no page, export or log
+// can show a whole number.
 func (v *Vault) Get(ctx context.Context, q store.Querier, ticketID int64, field string) (string, error) {
 	var keyID string
 	var ct []byte

@@ -154,3 +154,35 @@ WHERE ticket_id = ? AND field = ?`, a, c.ticket, c.field)
 		}
 	})
 }
+
+func TestProtectorPhoneHint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, err := NewProtector(testKeys(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mobile := genMobile("138")
+		withMobile, withLandline, withJunk, without := newTicket(t, db), newTicket(t, db), newTicket(t, db), newTicket(t, db)
+		for id, value := range map[int64]string{withMobile: mobile, withLandline: "0731-88880000", withJunk: "12345"} {
+			if err := p.vault.Put(ctx, db, id, FieldPhone, value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			id   int64
+			want string
+		}{{withMobile, mobile[:3] + "****" + mobile[7:]}, {withLandline, "0731-****0000"}, {withJunk, ""}} {
+			got, err := p.PhoneHint(ctx, db, tc.id)
+			if err != nil {
+				t.Fatalf("ticket %d: %v", tc.id, err)
+			}
+			if got != tc.want {
+				t.Errorf("ticket %d: hint %q, want %q", tc.id, got, tc.want)
+			}
+		}
+		if _, err := p.PhoneHint(ctx, db, without); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ticket without a number: error %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -70,18 +70,18 @@ func newAuditEnv(t *testing.T, db *store.DB, withPasswords ...string) *auditEnv 
 		t.Fatal(err)
 	}
 
-	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}}
+	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}, prot: prot}
 	for _, name := range withPasswords {
 		if err := org.SetPassword(ctx, db, name, testPassword); err != nil {
 			t.Fatal(err)
 		}
 		secret, _ := org.NewTOTPSecret()
-		if err := org.SetTOTPSecret(ctx, db, name, secret); err != nil {
+		if err := org.SetTOTPSecret(ctx, db, prot.Vault(), name, secret); err != nil {
 			t.Fatal(err)
 		}
 		e.secrets[name] = secret
 	}
-	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Audit: l,
+	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Audit: l, Protector: prot,
 		Auth: web.AuthOptions{Now: e.clock.Now, AfterSignIn: "/account"}})
 	e.srv = httptest.NewServer(e.web)
 	t.Cleanup(e.srv.Close)

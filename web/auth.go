@@ -46,7 +46,7 @@ var rolePermissions = map[ticket.Role][]Permission{
 		ActionPermission(ticket.ActDenyExtension), ActionPermission(ticket.ActInviteCohandler),
 		PermConsoleTriage, PermConsoleReview, PermConsoleSupervision, PermAlertRead, PermAlertAck, PermOfficerRead,
 		PermTicketContact, PermRoutingQuality, PermHotRead, ActionPermission(workflow.ActUnmerge),
-		ActionPermission(workflow.ActRekind)},
+		ActionPermission(workflow.ActRekind), PermTicketPhoneHint},
 	ticket.RoleHandler: {PermTicketList, PermTicketRead, PermUnitList, PermSelf, PermOfficerRead, PermTicketContact,
 		ActionPermission(ticket.ActAccept), ActionPermission(ticket.ActReply), ActionPermission(ticket.ActReturn),
 		ActionPermission(ticket.ActRequestExtension), ActionPermission(ticket.ActInviteCohandler),
@@ -141,7 +141,7 @@ func (s *Server) apiKeySecret(ctx context.Context) ([]byte, error) {
 	s.auth.keyMu.Lock()
 	defer s.auth.keyMu.Unlock()
 	if s.auth.key == nil {
-		k, err := org.AuthKey(ctx, s.db)
+		k, err := org.AuthKey(ctx, s.db, s.vault())
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +202,7 @@ func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc
 		r = r.WithContext(withSessionMeta(r.Context(), r, id))
 		if !safeMethod(r.Method) {
 			if err := limitUpload(w, r); err != nil {
-				s.authError(w, r, api, err)
+				s.rejectRequest(w, r, api, id, err)
 				return
 			}
 			if r.MultipartForm != nil {
@@ -229,11 +229,11 @@ func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, api bool) (*identity, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); api && h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
+		token, ok := bearerToken(h)
 		if !ok {
 			return nil, errUnauthenticated
 		}
-		return s.authenticateKey(ctx, strings.TrimSpace(token))
+		return s.authenticateKey(ctx, token)
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
@@ -264,8 +264,20 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, api bool) 
 	return &identity{account: sess.Account, session: &sess, sessionID: c.Value}, nil
 }
 
+// bearerToken returns the credentials of an Authorization header of the
+// Bearer scheme. The scheme name is case-insensitive (RFC 7235, section 2.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
 // authenticateKey checks an API key, or an account token issued before API
 // keys existed (org.IssueToken), which acts with every permission of its role.
+// A key or token that matches no active account returns errInvalidAPIKey,
+// whatever part of it was wrong.
 func (s *Server) authenticateKey(ctx context.Context, token string) (*identity, error) {
 	if strings.HasPrefix(token, "myk_") {
 		secret, err := s.apiKeySecret(ctx)
@@ -274,7 +286,7 @@ func (s *Server) authenticateKey(ctx context.Context, token string) (*identity, 
 		}
 		acct, key, err := org.AccountByAPIKey(ctx, s.db, secret, token)
 		if errors.Is(err, org.ErrNotFound) {
-			return nil, errUnauthenticated
+			return nil, errInvalidAPIKey
 		}
 		if err != nil {
 			return nil, err
@@ -285,7 +297,7 @@ func (s *Server) authenticateKey(ctx context.Context, token string) (*identity, 
 	// keys replace them (minyi user key), and this branch goes when they have.
 	acct, err := org.AccountByToken(ctx, s.db, token)
 	if errors.Is(err, org.ErrNotFound) {
-		return nil, errUnauthenticated
+		return nil, errInvalidAPIKey
 	}
 	if err != nil {
 		return nil, err
@@ -318,7 +330,24 @@ func checkCSRF(r *http.Request, want string) error {
 	return nil
 }
 
-// authError writes an error as JSON for an API request and as a page for a page request.
+// rejectRequest answers a request that authorize rejected after it
+// authenticated id. A signed-in staff member gets the console's error page,
+// with its navigation and request id. API requests and other callers go to
+// authError.
+func (s *Server) rejectRequest(w http.ResponseWriter, r *http.Request, api bool, id *identity, err error) {
+	if api || id == nil || id.session == nil {
+		s.authError(w, r, api, err)
+		return
+	}
+	// The account goes into the context for the page's navigation only, and
+	// the route's handler does not run.
+	ctx := context.WithValue(r.Context(), accountKey{}, id.account)
+	ctx = context.WithValue(ctx, identityKey{}, id)
+	s.consoleError(w, r.WithContext(ctx), err)
+}
+
+// authError writes an error as JSON for an API request and as a sign-in
+// page for a page request.
 func (s *Server) authError(w http.ResponseWriter, r *http.Request, api bool, err error) {
 	if api {
 		writeError(w, r, s.log, err)
@@ -385,6 +414,18 @@ func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name, path 
 
 var (
 	errUnauthenticated = errors.New("sign-in required: send Authorization: Bearer KEY, or sign in at /signin")
+	errInvalidAPIKey   = &invalidKeyError{}
 	errPermission      = errors.New("your role does not have this permission")
 	errCSRF            = fmt.Errorf("missing or invalid CSRF token: %w", errPermission)
 )
+
+// invalidKeyError is the rejection of an API key or account token that
+// matches no active account. It unwraps to errUnauthenticated, so it gets
+// 401, but its message names the key rather than asking for a sign-in.
+type invalidKeyError struct{}
+
+func (*invalidKeyError) Error() string {
+	return "invalid API key: it is unknown or revoked, or its account is disabled; ask an administrator for a new key"
+}
+
+func (*invalidKeyError) Unwrap() error { return errUnauthenticated }

@@ -27,7 +27,7 @@ func TestAPIKeyScopeAndRevocation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		e := newAuthEnv(t, db, web.AuthOptions{})
-		secret, err := org.AuthKey(ctx, db)
+		secret, err := org.AuthKey(ctx, db, e.prot.Vault())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,6 +56,7 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	web.PermAlertAck:           {ticket.RoleCentre},
 	web.PermOfficerRead:        {ticket.RoleCentre, ticket.RoleHandler, ticket.RoleLeader},
 	web.PermTicketContact:      {ticket.RoleCentre, ticket.RoleHandler},
+	web.PermTicketPhoneHint:    {ticket.RoleCentre},
 	web.PermAuditRead:          {ticket.RoleAuditor},
 	web.PermRoutingQuality:     {ticket.RoleCentre, ticket.RoleLeader},
 	web.PermHotRead:            {ticket.RoleCentre, ticket.RoleLeader},

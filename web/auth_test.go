@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"minyi/org"
+	"minyi/privacy"
 	"minyi/store"
 	"minyi/web"
 	"minyi/workflow"
@@ -46,6 +47,7 @@ type authEnv struct {
 	svc     *workflow.Service
 	clock   *testClock
 	secrets map[string]string
+	prot    *privacy.Protector // the server's keys, which seal the TOTP secrets
 }
 
 const testPassword = "correct-horse-42"
@@ -55,13 +57,18 @@ func newAuthEnv(t *testing.T, db *store.DB, opts web.AuthOptions, withPasswords 
 	t.Helper()
 	ctx := context.Background()
 	svc, p := newPoliceService(t, db, workflow.Options{Tagger: fixedTagger{}})
-	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}}
+	keys, _ := privacy.GenerateKeys()
+	prot, err := privacy.NewProtector(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}, prot: prot}
 	for _, name := range withPasswords {
 		if err := org.SetPassword(ctx, db, name, testPassword); err != nil {
 			t.Fatal(err)
 		}
 		secret, _ := org.NewTOTPSecret()
-		if err := org.SetTOTPSecret(ctx, db, name, secret); err != nil {
+		if err := org.SetTOTPSecret(ctx, db, prot.Vault(), name, secret); err != nil {
 			t.Fatal(err)
 		}
 		e.secrets[name] = secret
@@ -70,7 +77,7 @@ func newAuthEnv(t *testing.T, db *store.DB, opts web.AuthOptions, withPasswords 
 	if opts.AfterSignIn == "" {
 		opts.AfterSignIn = "/account" // the auth tests do not depend on the console
 	}
-	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: opts,
+	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: opts, Protector: prot,
 		KPI: func(context.Context, time.Time, time.Time, string) (any, error) { return map[string]int{"ok": 1}, nil }})
 	e.srv = httptest.NewServer(e.web)
 	t.Cleanup(e.srv.Close)

@@ -43,8 +43,11 @@ func (o CitizenOptions) withDefaults() CitizenOptions {
 	if o.Limits == (CitizenLimits{}) {
 		o.Limits = DefaultCitizenLimits
 	}
-	if o.Limits.RatingPerAddressOwner == (Rate{}) {
-		o.Limits.RatingPerAddressOwner = DefaultCitizenLimits.RatingPerAddressOwner
+	if o.Limits.NewDevicePerAddress == (Rate{}) {
+		o.Limits.NewDevicePerAddress = DefaultCitizenLimits.NewDevicePerAddress
+	}
+	if o.Limits.RatingsPerAddress <= 0 {
+		o.Limits.RatingsPerAddress = DefaultCitizenLimits.RatingsPerAddress
 	}
 	if o.RatingPeriod <= 0 {
 		o.RatingPeriod = 24 * time.Hour
@@ -67,6 +70,10 @@ type citizen struct {
 	opts   CitizenOptions
 	limit  *rateLimiter
 	sealer *phoneSealer
+	// deviceKey signs device cookies, and addressKey hashes client
+	// addresses. Both derive from the personal-data keys when the server has them.
+	deviceKey  []byte
+	addressKey []byte
 }
 
 // citizenRoutes is the route table of the citizen pages, the QR code images
@@ -74,6 +81,7 @@ type citizen struct {
 func (s *Server) citizenRoutes() []Route {
 	c := &citizen{s: s, opts: s.citizenOpts.withDefaults(), sealer: newPhoneSealer()}
 	c.limit = newRateLimiter(c.opts.Now)
+	c.deviceKey, c.addressKey = citizenKeys(s.protector)
 	return []Route{
 		{"GET", "/static/{path...}", PermPublic, serveStatic},
 
@@ -193,30 +201,6 @@ func (c *citizen) render(w http.ResponseWriter, r *http.Request, name string, da
 	_, _ = w.Write([]byte(b.String()))
 }
 
-const deviceCookie = "minyi_device"
-
-// ensureDevice gives a browser without one a random device cookie. It
-// identifies a device for rate limits and the one-rating rule, nothing more.
-func (c *citizen) ensureDevice(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(deviceCookie); err == nil && validFormKey(ck.Value) {
-		return
-	}
-	id := newFormKey()
-	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: id, Path: "/", MaxAge: 400 * 24 * 3600,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-}
-
-// device returns the device id of a request. A request without the cookie,
-// from a client that drops cookies or posts without opening the form first,
-// counts as the device of its client address, so a new cookie per request
-// cannot escape the per-device limit.
-func (c *citizen) device(r *http.Request) string {
-	if ck, err := r.Cookie(deviceCookie); err == nil && validFormKey(ck.Value) {
-		return ck.Value
-	}
-	return "addr:" + c.clientAddr(r)
-}
-
 // clientAddr returns the client's IP address.
 func (c *citizen) clientAddr(r *http.Request) string {
 	if c.opts.TrustProxy {
@@ -236,7 +220,7 @@ func (c *citizen) clientAddr(r *http.Request) string {
 
 // allowPost takes a token for a form post from the device, address and code buckets.
 func (c *citizen) allowPost(r *http.Request, codeID string) bool {
-	keys := []string{"d:" + c.device(r), "a:" + c.clientAddr(r)}
+	keys := []string{"d:" + c.device(r), "a:" + c.addressBlock(r)}
 	rates := []Rate{c.opts.Limits.PerDevice, c.opts.Limits.PerAddress}
 	if codeID != "" {
 		keys, rates = append(keys, "c:"+codeID), append(rates, c.opts.Limits.PerCode)
@@ -246,7 +230,7 @@ func (c *citizen) allowPost(r *http.Request, codeID string) bool {
 
 // allowLookup takes a token for a progress lookup or action.
 func (c *citizen) allowLookup(r *http.Request) bool {
-	return c.limit.allow([]string{"ld:" + c.device(r), "la:" + c.clientAddr(r)},
+	return c.limit.allow([]string{"ld:" + c.device(r), "la:" + c.addressBlock(r)},
 		[]Rate{c.opts.Limits.LookupPerDevice, c.opts.Limits.LookupPerAddress})
 }
 

@@ -14,17 +14,24 @@ type Rate struct {
 // CitizenLimits sizes the rate limits of the citizen pages. Each form post
 // (submission, rating, praise) takes a token from the buckets of its device,
 // its client address and its code. Each progress lookup takes one from the
-// lookup buckets of its device and address.
+// lookup buckets of its device and address. A client address is an IPv4
+// address or an IPv6 /64, the block one subscriber usually gets.
 type CitizenLimits struct {
 	PerDevice        Rate
 	PerAddress       Rate
 	PerCode          Rate
 	LookupPerDevice  Rate
 	LookupPerAddress Rate
-	// RatingPerAddressOwner bounds ratings of one officer (or one code
-	// without an officer) from one client address, because a device id is
-	// only a cookie that a script can invent for every request.
-	RatingPerAddressOwner Rate
+	// NewDevicePerAddress bounds the device cookies issued to one address.
+	// Past it, a browser without a valid cookie gets none and counts as the
+	// device of its address, so a script that drops its cookies shares one
+	// device and its one rating per officer per rating period.
+	NewDevicePerAddress Rate
+	// RatingsPerAddress caps the ratings, and separately the praise, of one
+	// officer (or one code without an officer) from one address in each
+	// rating period. The database keeps the count, so it holds across
+	// processes and restarts whatever the devices claim.
+	RatingsPerAddress int
 }
 
 // DefaultCitizenLimits are sized for a service hall whose visitors share one
@@ -40,14 +47,19 @@ var DefaultCitizenLimits = CitizenLimits{
 	PerCode:          Rate{Burst: 60, PerHour: 600},
 	LookupPerDevice:  Rate{Burst: 10, PerHour: 60},
 	LookupPerAddress: Rate{Burst: 200, PerHour: 2000},
-	// A window serves at most a few dozen people an hour, so 40 ratings at
-	// once and 60 an hour of one officer from one address is an estimate
-	// above real use.
-	RatingPerAddressOwner: Rate{Burst: 40, PerHour: 60},
+	// A hall's visitors open the pages over the day, not in one minute, so
+	// 20 new devices at once and 60 an hour is an estimate above real use.
+	NewDevicePerAddress: Rate{Burst: 20, PerHour: 60},
+	// Several citizens rating the same officer from a station's one public
+	// address on one day is normal. 20 is an estimate of a busy officer's
+	// day at a service window, and a script gains at most that many a day.
+	RatingsPerAddress: 20,
 }
 
 // rateLimiter holds token buckets by key. It lives in one process, so with
-// several core processes each enforces its own share.
+// several core processes each enforces its own share, and a restart empties
+// it. The cap that must hold across both, RatingsPerAddress, is counted in
+// the database instead.
 type rateLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*tokenBucket

@@ -80,8 +80,9 @@ func (c *citizen) praisePost(w http.ResponseWriter, r *http.Request) (string, an
 	return c.evaluationPost(w, r, evaluate.KindPraise)
 }
 
-// evaluationPost records a rating or praise once per form key, and at most
-// one rating per device per officer (or code) within the rating period.
+// evaluationPost records a rating or praise once per form key, at most one
+// rating per device per officer (or code) within the rating period, and at
+// most RatingsPerAddress of each kind per officer from one address in it.
 func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind evaluate.Kind) (string, any, int) {
 	title, page := "评价服务", "rate"
 	if kind == evaluate.KindPraise {
@@ -111,19 +112,17 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 	if len(v.Errors) > 0 {
 		return page, v, http.StatusUnprocessableEntity
 	}
-	owner := o.OfficerID
-	if owner == "" {
-		owner = "code:" + o.Code.ID
-	}
-	if !c.limit.allow([]string{"ro:" + c.clientAddr(r) + "/" + owner}, []Rate{c.opts.Limits.RatingPerAddressOwner}) {
-		return c.tooMany()
-	}
 	masked, _ := privacy.Mask(v.Comment)
 	e, err := evaluate.Record(r.Context(), c.s.db, evaluate.Evaluation{Kind: kind, CodeID: o.Code.ID,
 		OfficerID: o.OfficerID, UnitID: o.UnitID, UnitPath: o.UnitPath, Rating: evaluate.Rating(v.Rating),
-		Comment: masked, DeviceHash: evaluate.HashDevice(c.device(r)), FormKey: v.Key},
-		evaluate.RecordOptions{Period: c.opts.RatingPeriod, Now: c.opts.Now()})
+		Comment: masked, DeviceHash: evaluate.HashDevice(c.device(r)), FormKey: v.Key, AddressHash: c.addressHash(r)},
+		evaluate.RecordOptions{Period: c.opts.RatingPeriod, AddressCap: c.opts.Limits.RatingsPerAddress, Now: c.opts.Now()})
 	switch {
+	case errors.Is(err, evaluate.ErrAddressLimit):
+		return c.message(http.StatusTooManyRequests, "评价次数已达上限",
+			fmt.Sprintf("%s内从同一网络评价%s的次数已达上限。谢谢您的反馈。如需投诉，请直接提交投诉。", periodWords(c.opts.RatingPeriod),
+				map[bool]string{true: "同一位民警", false: "这里"}[o.OfficerID != ""]),
+			"/c/"+o.Code.ID+"/form?kind=complaint", "提交投诉")
 	case errors.Is(err, evaluate.ErrTooSoon):
 		return c.message(http.StatusTooManyRequests, "您已经评价过了",
 			fmt.Sprintf("%s内每部手机只能评价%s一次。谢谢您的反馈。如需投诉，请直接提交投诉。", periodWords(c.opts.RatingPeriod),

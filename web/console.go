@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"minyi/search"
 	"minyi/ticket"
 	"minyi/workflow"
 )
@@ -71,7 +72,7 @@ var consoleTemplateFS embed.FS
 var consoleTemplates = parseConsoleTemplates()
 
 var consolePages = []string{"triage", "inbox", "ticket", "review", "supervision", "officers", "officer", "error", "routing",
-	"audit", "audit_records"}
+	"audit", "audit_records", "phone_hint"}
 
 func parseConsoleTemplates() map[string]*template.Template {
 	sub, err := fs.Sub(consoleTemplateFS, "templates/console")
@@ -234,8 +235,24 @@ func withDone(back string, act ticket.Action) string {
 	return u.String()
 }
 
+// lookupTicket opens the ticket that the console's lookup box names, by its
+// number or its tracking code. A tracking code goes through Search, which
+// finds only tickets within the account's units and records the lookup.
 func (s *Server) lookupTicket(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(strings.TrimSpace(r.URL.Query().Get("id")), 10, 64)
+	text := strings.TrimSpace(r.URL.Query().Get("id"))
+	if code, ok := ticket.ParseTrackingCode(text); ok {
+		acct, _ := AccountFrom(r.Context())
+		res, err := s.svc.Search(r.Context(), acct.Actor(), "", search.Query{Text: code, Limit: 1})
+		if err != nil {
+			s.consoleError(w, r, err)
+			return
+		}
+		if len(res.Rows) > 0 && res.Rows[0].TrackingCode == code {
+			http.Redirect(w, r, "/console/tickets/"+strconv.FormatInt(res.Rows[0].ID, 10), http.StatusSeeOther)
+			return
+		}
+	}
+	id, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || id <= 0 {
 		s.consoleError(w, r, workflow.ErrNotFound)
 		return

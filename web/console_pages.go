@@ -36,17 +36,34 @@ func ticketIDs(rows []consoleRow) []int64 {
 	return out
 }
 
-// triageData is the centre's triage queue.
-type triageData struct{ Rows []consoleRow }
+// triageData is one page of the centre's triage queue.
+type triageData struct {
+	Rows  []consoleRow
+	Pager consolePager
+}
 
+// triagePageSize is the number of tickets a page of the triage queue shows.
+const triagePageSize = 50
+
+// triagePage shows the triage queue a page at a time (?page=N), in the order
+// of workflow.List: overdue first, then the nearest reply deadline, then the
+// newest.
 func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
-	v := s.newView(w, r, "title.triage")
-	rows, err := s.listRows(r, v, workflow.Filter{States: []ticket.State{ticket.Received, ticket.Triage, ticket.Reopened},
-		Limit: 100}, ticket.ActTriage, ticket.ActDispatch, ticket.ActMerge, ticket.ActInvalidate, ticket.ActTransferOut)
+	page, err := pageNumber(r)
 	if err != nil {
 		s.consoleError(w, r, err)
 		return
 	}
+	v := s.newView(w, r, "title.triage")
+	v.Back = withPage(r.URL.Path, page) // an action on a later page returns to it
+	f := workflow.Filter{States: []ticket.State{ticket.Received, ticket.Triage, ticket.Reopened},
+		Limit: triagePageSize, Offset: (page - 1) * triagePageSize}
+	list, total, err := s.svc.ListPage(r.Context(), v.Account.Actor(), f)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	rows := v.rows(list, ticket.ActTriage, ticket.ActDispatch, ticket.ActMerge, ticket.ActInvalidate, ticket.ActTransferOut)
 	explained, err := s.svc.LatestEvents(r.Context(), ticketIDs(rows), ticket.ActTriage, ticket.ActDispatch)
 	if err != nil {
 		s.consoleError(w, r, err)
@@ -63,7 +80,7 @@ func (s *Server) triagePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	v.Data = triageData{Rows: rows}
+	v.Data = triageData{Rows: rows, Pager: newConsolePager(r, page, triagePageSize, total)}
 	s.render(w, r, http.StatusOK, "triage", v)
 }
 
@@ -181,7 +198,7 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only the lead unit and the centre contact the citizen.
 	if Allowed(acct.Role, PermTicketContact) && !d.Reader.CoHandler {
-		data.Contact = &contactForm{Configured: s.svc.HasRelay()}
+		data.Contact = s.newContactForm(acct.Role)
 	}
 	for _, ev := range d.Events {
 		data.Events = append(data.Events, timelineEvent{Event: ev, Lines: timelineDetails(ev.Details)})

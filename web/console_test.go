@@ -46,19 +46,19 @@ func newConsoleEnv(t *testing.T, db *store.DB) *authEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}}
+	e := &authEnv{db: db, svc: svc, clock: &testClock{now: time.Now()}, secrets: map[string]string{}, prot: prot}
 	for _, name := range consoleAccounts {
 		if err := org.SetPassword(ctx, db, name, testPassword); err != nil {
 			t.Fatal(err)
 		}
 		secret, _ := org.NewTOTPSecret()
-		if err := org.SetTOTPSecret(ctx, db, name, secret); err != nil {
+		if err := org.SetTOTPSecret(ctx, db, prot.Vault(), name, secret); err != nil {
 			t.Fatal(err)
 		}
 		e.secrets[name] = secret
 	}
 	auth := web.AuthOptions{Now: e.clock.Now, AfterSignIn: "/account"} // signIn expects the account page
-	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: auth,
+	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: auth, Protector: prot,
 		KPI: func(context.Context, time.Time, time.Time, string) (any, error) { return map[string]int{"ok": 1}, nil }})
 	e.srv = httptest.NewServer(e.web)
 	t.Cleanup(e.srv.Close)

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"minyi/audit"
 	"minyi/org"
 	"minyi/privacy"
 	"minyi/profile"
@@ -62,28 +65,51 @@ func newContactEnv(t *testing.T, withRelay bool) *contactEnv {
 // the status, the Location header and the body.
 func (e *contactEnv) request(t *testing.T, who, method, path string, form url.Values) (int, string, string) {
 	t.Helper()
-	ctx := context.Background()
-	acct, err := org.AccountByName(ctx, e.db, who)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := org.CreateSession(ctx, e.db, acct.ID, "totp", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := org.SessionByID(ctx, e.db, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return sessionRequest(t, e.db, e.srv.URL, who, method, path, form)
+}
+
+// sessionRequest sends one request to the server at base with a fresh
+// session of the account and its CSRF token, as a form when form is not nil,
+// and returns the status, the Location header and the body.
+func sessionRequest(t *testing.T, db *store.DB, base, who, method, path string, form url.Values) (int, string, string) {
+	t.Helper()
 	var body io.Reader
+	contentType := ""
 	if form != nil {
+		body, contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	return sessionSend(t, db, base, who, method, path, body, contentType)
+}
+
+// sessionSend is sessionRequest with any body. The CSRF token goes in the
+// X-CSRF-Token header, and in the csrf_token field of a form body.
+func sessionSend(t *testing.T, db *store.DB, base, who, method, path string, body io.Reader,
+	contentType string) (int, string, string) {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := org.AccountByName(ctx, db, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := org.CreateSession(ctx, db, acct.ID, "totp", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := org.SessionByID(ctx, db, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType == "application/x-www-form-urlencoded" {
+		b, _ := io.ReadAll(body)
+		form, _ := url.ParseQuery(string(b))
 		form.Set("csrf_token", sess.CSRF)
 		body = strings.NewReader(form.Encode())
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, body)
+	req, _ := http.NewRequest(method, base+path, body)
 	req.AddCookie(&http.Cookie{Name: "minyi_session", Value: id})
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", sess.CSRF)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Do(req)
@@ -161,5 +187,178 @@ func TestConsoleContact(t *testing.T) {
 		if status != http.StatusServiceUnavailable || !strings.Contains(body, "MINYI_RELAY_URL") {
 			t.Fatalf("status %d, want 503 naming MINYI_RELAY_URL", status)
 		}
+	})
+}
+
+// hintRecords returns the phone-hint records of the access log for a ticket, oldest first.
+func hintRecords(t *testing.T, db *store.DB, ticketID int64) []audit.Record {
+	t.Helper()
+	recs, err := audit.Query(context.Background(), db, audit.Filter{TicketID: ticketID, Limit: audit.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []audit.Record
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Action == audit.ActionTicketContact && strings.HasPrefix(recs[i].Purpose, "phone_hint:") {
+			out = append(out, recs[i])
+		}
+	}
+	return out
+}
+
+// TestConsolePhoneHint views a generated number's hint as centre staff
+// through the console and the API. The page must show only 138****NNNN, and
+// each view must be in the access log with its purpose and without a digit
+// of the number. Every other role must get 403.
+func TestConsolePhoneHint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newAuditEnv(t, db)
+		phone := fmt.Sprintf("138%08d", rand.IntN(100_000_000)) // generated
+		hint := phone[:3] + "****" + phone[7:]
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan", Phone: phone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		noPhone, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "路灯不亮", CodeUnit: "ps-dongguan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(who, method, path string, form url.Values) (int, string) {
+			t.Helper()
+			status, _, body := sessionRequest(t, db, e.srv.URL, who, method, path, form)
+			return status, body
+		}
+		page := fmt.Sprintf("/console/tickets/%d", tk.ID)
+		hintPath := page + "/phone-hint"
+		purpose := url.Values{"purpose": {workflow.HintVerifyCaller}}
+
+		t.Run("ticket page form", func(t *testing.T) {
+			if _, body := send("centre1", "GET", page, nil); !strings.Contains(body, `id="f-phone-hint"`) {
+				t.Error("the centre's ticket page lacks the phone hint form")
+			}
+			if _, body := send("dongguan", "GET", page, nil); strings.Contains(body, `id="f-phone-hint"`) {
+				t.Error("a handler's ticket page shows the phone hint form")
+			}
+		})
+
+		t.Run("centre sees the hint", func(t *testing.T) {
+			status, body := send("centre1", "POST", hintPath, purpose)
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200", status)
+			}
+
+			if !strings.Contains(body, `<output id="hint" class="phone-hint">`+hint+`</output>`) {
+				t.Errorf("page does not show the hint %s", hint)
+			}
+			if !strings.Contains(body, "核实来电人是否为本件群众") {
+				t.Error("page does not name the recorded purpose")
+			}
+			for _, spelling := range phoneSpellings(phone) {
+				if strings.Contains(body, spelling) {
+					t.Errorf("page contains the number spelled %q", spelling)
+				}
+			}
+
+			recs := hintRecords(t, db, tk.ID)
+			if len(recs) != 1 {
+				t.Fatalf("%d phone hint records, want 1", len(recs))
+			}
+			r := recs[0]
+			if r.AccountName != "centre1" || r.Role != "centre" {
+				t.Errorf("record actor %s (%s), want centre1 (centre)", r.AccountName, r.Role)
+			}
+			if r.Purpose != "phone_hint:verify_caller" {
+				t.Errorf("record purpose %q, want phone_hint:verify_caller", r.Purpose)
+			}
+			if len(r.Fields) != 1 || r.Fields[0] != workflow.FieldPhoneMasked {
+				t.Errorf("record fields %v, want [%s]", r.Fields, workflow.FieldPhoneMasked)
+			}
+			if r.Result != audit.ResultOK {
+				t.Errorf("record result %q, want ok", r.Result)
+			}
+		})
+
+		t.Run("API", func(t *testing.T) {
+			status, _, body := sessionSend(t, db, e.srv.URL, "centre1", "POST", "/api/tickets/"+itoa(tk.ID)+"/phone-hint",
+				strings.NewReader(`{"purpose":"repeat_caller"}`), "application/json")
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200: %s", status, body)
+			}
+			var got struct {
+				TicketID  int64  `json:"ticket_id"`
+				PhoneHint string `json:"phone_hint"`
+				Purpose   string `json:"purpose"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.TicketID != tk.ID || got.PhoneHint != hint || got.Purpose != workflow.HintRepeatCaller {
+				t.Errorf("response %+v, want ticket %d, hint %s, purpose repeat_caller", got, tk.ID, hint)
+			}
+			if strings.Contains(body, phone) || strings.Contains(body, phone[3:]) {
+				t.Error("response contains the number")
+			}
+			if recs := hintRecords(t, db, tk.ID); len(recs) != 2 || recs[1].Purpose != "phone_hint:repeat_caller" {
+				t.Errorf("after the API view, records %+v, want a second one with purpose phone_hint:repeat_caller", recs)
+			}
+		})
+
+		t.Run("other roles refused", func(t *testing.T) {
+			before := len(hintRecords(t, db, tk.ID))
+			for _, who := range []string{"dongguan", "qinghe-leader", "auditor", "admin"} {
+				if status, body := send(who, "POST", hintPath, purpose); status != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 403", who, status)
+				} else if strings.Contains(body, hint) {
+					t.Errorf("%s: refused page shows the hint", who)
+				}
+			}
+			if status, _ := send("centre1", "POST", "/console/tickets/999999/phone-hint", purpose); status != http.StatusNotFound {
+				t.Errorf("missing ticket: status %d, want 404", status)
+			}
+			if n := len(hintRecords(t, db, tk.ID)); n != before {
+				t.Errorf("refused requests added %d phone hint records", n-before)
+			}
+		})
+
+		t.Run("purpose required", func(t *testing.T) {
+			before := len(hintRecords(t, db, tk.ID))
+			for _, p := range []string{"", "curiosity"} {
+				status, body := send("centre1", "POST", hintPath, url.Values{"purpose": {p}})
+				if status != http.StatusBadRequest {
+					t.Errorf("purpose %q: status %d, want 400", p, status)
+				}
+				if strings.Contains(body, hint) {
+					t.Errorf("purpose %q: page shows the hint", p)
+				}
+			}
+			if n := len(hintRecords(t, db, tk.ID)); n != before {
+				t.Errorf("rejected purposes added %d phone hint records", n-before)
+			}
+		})
+
+		t.Run("ticket without a number", func(t *testing.T) {
+			status, body := send("centre1", "POST", fmt.Sprintf("/console/tickets/%d/phone-hint", noPhone.ID), purpose)
+			if status != http.StatusConflict || !strings.Contains(body, "没有留下有效的电话号码") {
+				t.Errorf("status %d, want 409 with the no-number text", status)
+			}
+			recs := hintRecords(t, db, noPhone.ID)
+			if len(recs) != 1 || recs[0].Result != audit.ResultError {
+				t.Errorf("records %+v, want one with result error", recs)
+			}
+		})
+
+		t.Run("log has no digits", func(t *testing.T) {
+			recs, err := audit.Query(ctx, db, audit.Filter{Limit: audit.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				b, _ := json.Marshal(r)
+				if strings.Contains(string(b), phone[3:]) || strings.Contains(string(b), hint) {
+					t.Errorf("record %d contains the number or its hint: %s", r.Seq, b)
+				}
+			}
+		})
 	})
 }

@@ -216,7 +216,7 @@ func TestNoNumberReachesStaff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(web.Options{Service: svc, DB: db, Profile: p, Logger: logger,
+	srv := web.New(web.Options{Service: svc, DB: db, Profile: p, Logger: logger, Protector: prot,
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
 			f := kpi.Filter{From: from, To: to, Loc: p.Location}
 			if unitID != "" {
@@ -291,7 +291,7 @@ func TestNoNumberReachesStaff(t *testing.T) {
 	act(tickets[1].ID, handler, ticket.ActAccept, ticket.Input{})
 	act(tickets[1].ID, handler, ticket.ActReply, ticket.Input{Reply: "已处理，回电 " + fullWidth(people[1].phone)})
 
-	secret, err := org.AuthKey(ctx, db)
+	secret, err := org.AuthKey(ctx, db, prot.Vault())
 	if err != nil {
 		t.Fatal(err)
 	}

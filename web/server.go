@@ -14,6 +14,7 @@ import (
 
 	"minyi/audit"
 	"minyi/org"
+	"minyi/privacy"
 	"minyi/profile"
 	"minyi/store"
 	"minyi/workflow"
@@ -33,6 +34,11 @@ type Options struct {
 	Citizen CitizenOptions // citizen pages and QR codes; zero values take defaults
 	Voice   VoiceOptions   // voice input on the citizen form; nil Recognizer keeps recordings for staff
 	Audit   *audit.Log     // the access log the auditor pages read; nil leaves them without a checkpoint
+	// Protector holds the personal-data keys. Its vault seals TOTP secrets
+	// and the API-key HMAC key, and a key derived from it signs device
+	// cookies. Nil makes TOTP sign-in and API keys fail with org.ErrNoVault
+	// and signs device cookies with a random key that lasts as long as the process.
+	Protector *privacy.Protector
 }
 
 // Server is the HTTP handler of minyi.
@@ -48,6 +54,7 @@ type Server struct {
 
 	citizenOpts CitizenOptions
 	audit       *audit.Log
+	protector   *privacy.Protector
 }
 
 // New builds the server and its routes.
@@ -59,6 +66,7 @@ func New(o Options) *Server {
 		auth: newAuthState(o.Auth)}
 	s.citizenOpts = o.Citizen
 	s.audit = o.Audit
+	s.protector = o.Protector
 	for _, table := range [][]Route{s.apiRoutes(), s.authRoutes(), s.citizenRoutes(), s.consoleRoutes(),
 		s.searchRoutes(), s.voiceRoutes(o.Voice), s.routingRoutes(), s.contactRoutes(),
 		s.auditRoutes()} {
@@ -67,6 +75,14 @@ func New(o Options) *Server {
 		}
 	}
 	return s
+}
+
+// vault returns the vault that seals server secrets, or nil without keys.
+func (s *Server) vault() *privacy.Vault {
+	if s.protector == nil {
+		return nil
+	}
+	return s.protector.Vault()
 }
 
 // Routes returns every registered route with its permission, for review and tests.

@@ -249,7 +249,7 @@ func (s *Server) signinPassword(w http.ResponseWriter, r *http.Request) {
 		s.startSession(w, r, acct, "cert", d.Next)
 		return
 	}
-	if creds.TOTPSecret == "" {
+	if !creds.HasTOTP {
 		if err := s.signInFailed(r, acct, name, "no second factor", false); err != nil {
 			s.authError(w, r, false, err)
 			return
@@ -299,7 +299,7 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 	if s.throttled(w, r, "code", d, acct.Name) {
 		return
 	}
-	err = org.VerifyTOTP(ctx, s.db, acct.ID, r.PostFormValue("code"), s.now())
+	err = org.VerifyTOTP(ctx, s.db, s.vault(), acct.ID, r.PostFormValue("code"), s.now())
 	if errors.Is(err, org.ErrBadCode) {
 		if err := s.recordFailure(r, acct.Name, acct, "bad code"); err != nil {
 			s.authError(w, r, false, err)

@@ -328,6 +328,9 @@ func (f Filter) String() string {
 	if !f.To.IsZero() {
 		add("to", f.To.UTC().Format(time.RFC3339))
 	}
+	if f.Offset > 0 {
+		add("offset", strconv.Itoa(f.Offset))
+	}
 	return strings.Join(parts, "&")
 }
 
@@ -336,17 +339,69 @@ func (f Filter) String() string {
 // unit in f, a handler's or leader's list also holds the tickets its units
 // co-handle.
 func (s *Service) List(ctx context.Context, actor ticket.Actor, f Filter) ([]*ticket.Ticket, error) {
+	out, _, err := s.list(ctx, actor, f, false)
+	return out, err
+}
+
+// ListPage is List with the number of all tickets matching f, counted in the
+// same transaction, for a list shown a page at a time from f.Offset. The
+// order ends with the ticket id, so pages neither overlap nor skip a ticket
+// while the list does not change.
+func (s *Service) ListPage(ctx context.Context, actor ticket.Actor, f Filter) ([]*ticket.Ticket, int, error) {
+	return s.list(ctx, actor, f, true)
+}
+
+func (s *Service) list(ctx context.Context, actor ticket.Actor, f Filter, withTotal bool) ([]*ticket.Ticket, int, error) {
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	if f.Limit > 500 {
 		f.Limit = 500
 	}
+	f.Offset = max(f.Offset, 0)
+	where, args, err := s.listWhere(actor, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	// Overdue first, then the nearest reply deadline; tickets without one last.
+	q := `SELECT ` + ticketColumns + ` FROM tickets` + where +
+		` ORDER BY overdue DESC, CASE WHEN reply_due IS NULL THEN 1 ELSE 0 END, reply_due, id DESC LIMIT ? OFFSET ?`
+	var out []*ticket.Ticket
+	total := 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, append(args, f.Limit, f.Offset)...)
+		if err != nil {
+			return fmt.Errorf("workflow: list: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTicket(rows)
+			if err != nil {
+				return fmt.Errorf("workflow: list: %w", err)
+			}
+			out = append(out, t)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("workflow: list: %w", err)
+		}
+		if withTotal {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`+where, args...).Scan(&total); err != nil {
+				return fmt.Errorf("workflow: list: count: %w", err)
+			}
+		}
+		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.list", Filter: f.String(), Count: len(out), Result: "ok"})
+	})
+	return out, total, err
+}
+
+// listWhere returns the WHERE clause, with a leading space, and its
+// arguments for the tickets matching f within the actor's units.
+func (s *Service) listWhere(actor ticket.Actor, f Filter) (string, []any, error) {
 	var where []string
 	var args []any
 	scope, ok := s.scopePath(actor, f.UnitID)
 	if !ok {
-		return nil, fmt.Errorf("unit %q: %w", f.UnitID, ErrNotFound)
+		return "", nil, fmt.Errorf("unit %q: %w", f.UnitID, ErrNotFound)
 	}
 	switch {
 	case scope != "" && f.UnitID == "":
@@ -384,33 +439,10 @@ func (s *Service) List(ctx context.Context, actor ticket.Actor, f Filter) ([]*ti
 	if !f.To.IsZero() {
 		where, args = append(where, "received_at < ?"), append(args, f.To.UnixMilli())
 	}
-	q := `SELECT ` + ticketColumns + ` FROM tickets`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args, nil
 	}
-	// Overdue first, then the nearest reply deadline; tickets without one last.
-	q += ` ORDER BY overdue DESC, CASE WHEN reply_due IS NULL THEN 1 ELSE 0 END, reply_due, id DESC LIMIT ? OFFSET ?`
-	args = append(args, f.Limit, f.Offset)
-	var out []*ticket.Ticket
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("workflow: list: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTicket(rows)
-			if err != nil {
-				return fmt.Errorf("workflow: list: %w", err)
-			}
-			out = append(out, t)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("workflow: list: %w", err)
-		}
-		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.list", Filter: f.String(), Count: len(out), Result: "ok"})
-	})
-	return out, err
+	return " WHERE " + strings.Join(where, " AND "), args, nil
 }
 
 // scopePath returns the unit path prefix a list is limited to, combining the

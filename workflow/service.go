@@ -51,12 +51,14 @@ type Tagger interface {
 // field of a ticket into the vault within tx; BlindIndex returns a keyed hash
 // of a phone number ("" when it is not one); ProgressKey returns the keyed
 // hash that lets a citizen open the progress page with the tracking code and
-// the last four digits of the phone.
+// the last four digits of the phone; PhoneHint decrypts a ticket's phone
+// number and returns only its first and last digits (138****1111).
 type Protector interface {
 	Mask(text string) string
 	Seal(ctx context.Context, tx *store.Tx, ticketID int64, field, value string) error
 	BlindIndex(phone string) string
 	ProgressKey(trackingCode, last4 string) string
+	PhoneHint(ctx context.Context, q store.Querier, ticketID int64) (string, error)
 }
 
 // Access describes one access to data, for the audit log.
@@ -613,13 +615,12 @@ func (s *Service) CheckProgress(ctx context.Context, trackingCode, last4 string)
 	return s.ByTrackingCode(ctx, code)
 }
 
-// trackingAlphabet leaves out 0, 1, I, L and O, which citizens confuse.
-const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+const trackingAlphabet = ticket.TrackingAlphabet
 
 // newTrackingCode returns 10 characters from a 31-letter alphabet, about 49
 // bits, which rate limits on the progress page make impractical to guess.
 func newTrackingCode() string {
-	b := make([]byte, 10)
+	b := make([]byte, ticket.TrackingCodeLength)
 	out := make([]byte, 0, len(b))
 	for len(out) < len(b) {
 		_, _ = rand.Read(b)

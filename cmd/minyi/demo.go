@@ -114,6 +114,10 @@ func printDemoWelcome(ctx context.Context, a *app, svc *workflow.Service, addr s
 	}
 	base := scheme + "://" + addr
 	db := svc.DB()
+	prot, err := a.Protector()
+	if err != nil {
+		return err
+	}
 	accts, err := org.Accounts(ctx, db)
 	if err != nil {
 		return err
@@ -124,7 +128,7 @@ func printDemoWelcome(ctx context.Context, a *app, svc *workflow.Service, addr s
 	fmt.Fprintf(&b, "Demo accounts (password %s unless changed; second factor: TOTP):\n", demoPassword)
 	var centre string
 	for _, ac := range accts {
-		if err := ensureDemoCredentials(ctx, db, ac); err != nil {
+		if err := ensureDemoCredentials(ctx, db, prot.Vault(), ac); err != nil {
 			return err
 		}
 		if centre == "" && ac.Role == "centre" {
@@ -135,7 +139,7 @@ func printDemoWelcome(ctx context.Context, a *app, svc *workflow.Service, addr s
 	if centre == "" {
 		return errors.New("demo: the profile has no centre account")
 	}
-	key, err := demoAPIKey(ctx, db, centre)
+	key, err := demoAPIKey(ctx, db, prot.Vault(), centre)
 	if err != nil {
 		return err
 	}

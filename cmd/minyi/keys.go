@@ -16,10 +16,11 @@ import (
 // read from ("" when it came from MINYI_KEYS) and the vault that uses it, so
 // that a running server can load a rotated file.
 type keyFile struct {
-	path    string
-	modTime time.Time
-	keys    *privacy.Keys
-	vault   *privacy.Vault
+	path      string
+	modTime   time.Time
+	keys      *privacy.Keys
+	vault     *privacy.Vault
+	protector *privacy.Protector // owns vault; nil until app.Protector runs
 }
 
 // reloadKeys loads the key file again when it changed since it was read, as

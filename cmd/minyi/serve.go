@@ -78,8 +78,12 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 			a.log.Error("final audit checkpoint failed", "error", err)
 		}
 	}()
+	prot, err := a.Protector()
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Options{
-		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog,
+		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog, Protector: prot,
 		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
 		Voice:   a.voiceOptions(),
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"minyi/org"
+	"minyi/privacy"
 	"minyi/store"
 	"minyi/ticket"
 )
@@ -84,7 +85,7 @@ func userList(ctx context.Context, a *app, db *store.DB) error {
 			return err
 		}
 		var factors []string
-		if c.TOTPSecret != "" {
+		if c.HasTOTP {
 			factors = append(factors, "totp")
 		}
 		if c.CertSHA256 != "" {
@@ -186,7 +187,11 @@ func newTOTP(ctx context.Context, a *app, db *store.DB, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := org.SetTOTPSecret(ctx, db, name, secret); err != nil {
+	prot, err := a.Protector()
+	if err != nil {
+		return err
+	}
+	if err := org.SetTOTPSecret(ctx, db, prot.Vault(), name, secret); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "TOTP secret (shown once; add it to an authenticator app): %s\n", secret)
@@ -224,15 +229,19 @@ func userTOTP(ctx context.Context, a *app, db *store.DB, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := org.CredentialsOf(ctx, db, acct.ID)
+	prot, err := a.Protector()
 	if err != nil {
 		return err
 	}
-	if c.TOTPSecret == "" {
+	secret, err := org.TOTPSecretOf(ctx, db, prot.Vault(), acct.ID)
+	if err != nil {
+		return err
+	}
+	if secret == "" {
 		return fmt.Errorf("account %s has no TOTP secret", args[0])
 	}
 	now := time.Now()
-	code, err := org.TOTPCode(c.TOTPSecret, org.TOTPStep(now))
+	code, err := org.TOTPCode(secret, org.TOTPStep(now))
 	if err != nil {
 		return err
 	}
@@ -293,7 +302,11 @@ func userKey(ctx context.Context, a *app, db *store.DB, args []string) error {
 		if fs.NArg() != 1 {
 			return usageError{usage}
 		}
-		secret, err := org.AuthKey(ctx, db)
+		prot, err := a.Protector()
+		if err != nil {
+			return err
+		}
+		secret, err := org.AuthKey(ctx, db, prot.Vault())
 		if err != nil {
 			return err
 		}
@@ -344,7 +357,7 @@ const demoPassword = "minyi-demo-2026"
 // ensureDemoCredentials gives a demo account the demo password and a TOTP
 // secret when it has none, so a newcomer can sign in. An account whose
 // password was changed keeps it.
-func ensureDemoCredentials(ctx context.Context, db *store.DB, ac org.Account) error {
+func ensureDemoCredentials(ctx context.Context, db *store.DB, vault *privacy.Vault, ac org.Account) error {
 	c, err := org.CredentialsOf(ctx, db, ac.ID)
 	if err != nil {
 		return err
@@ -354,19 +367,19 @@ func ensureDemoCredentials(ctx context.Context, db *store.DB, ac org.Account) er
 			return err
 		}
 	}
-	if c.TOTPSecret == "" {
+	if !c.HasTOTP {
 		secret, err := org.NewTOTPSecret()
 		if err != nil {
 			return err
 		}
-		return org.SetTOTPSecret(ctx, db, ac.Name, secret)
+		return org.SetTOTPSecret(ctx, db, vault, ac.Name, secret)
 	}
 	return nil
 }
 
 // demoAPIKey revokes the account's earlier demo keys and issues a fresh one
 // with every permission of its role.
-func demoAPIKey(ctx context.Context, db *store.DB, name string) (string, error) {
+func demoAPIKey(ctx context.Context, db *store.DB, vault *privacy.Vault, name string) (string, error) {
 	keys, err := org.APIKeys(ctx, db)
 	if err != nil {
 		return "", err
@@ -379,7 +392,7 @@ func demoAPIKey(ctx context.Context, db *store.DB, name string) (string, error) 
 			}
 		}
 	}
-	secret, err := org.AuthKey(ctx, db)
+	secret, err := org.AuthKey(ctx, db, vault)
 	if err != nil {
 		return "", err
 	}

@@ -51,8 +51,12 @@ func TestUserCommands(t *testing.T) {
 	if err := org.CheckPassword(creds.PasswordHash, password[1]); err != nil {
 		t.Fatalf("printed password does not match: %v", err)
 	}
-	if creds.TOTPSecret != secret[1] {
-		t.Fatal("printed TOTP secret is not the stored one")
+	prot, err := a.Protector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, err := org.TOTPSecretOf(ctx, db, prot.Vault(), root.ID); err != nil || stored != secret[1] {
+		t.Fatalf("printed TOTP secret is not the stored one: %v", err)
 	}
 
 	if _, err := run("totp", "root"); err == nil || !strings.Contains(err.Error(), "demo") {
@@ -82,7 +86,7 @@ func TestUserCommands(t *testing.T) {
 	if err != nil || key == "" {
 		t.Fatalf("key add: %v\n%s", err, got)
 	}
-	hmacKey, _ := org.AuthKey(ctx, db)
+	hmacKey, _ := org.AuthKey(ctx, db, prot.Vault())
 	if _, k, err := org.AccountByAPIKey(ctx, db, hmacKey, key); err != nil || !k.Allows("item:create") || k.Allows("ticket:read") {
 		t.Fatalf("printed key: %v %v", k, err)
 	}

@@ -98,6 +98,24 @@ func (t tagger) Predict(ctx context.Context, head, text string) (dispatch.Predic
 	return dispatch.Prediction{Label: p.Label, Confidence: p.Confidence, Source: source, Explain: explain}, true
 }
 
+// Protector returns the protector over the personal-data keys, loading the
+// keys on first use. Its vault is the one reloadKeys updates.
+func (a *app) Protector() (*privacy.Protector, error) {
+	if a.keys != nil && a.keys.protector != nil {
+		return a.keys.protector, nil
+	}
+	keys, err := a.Keys()
+	if err != nil {
+		return nil, fmt.Errorf("personal-data keys: %w", err)
+	}
+	prot, err := privacy.NewProtector(keys)
+	if err != nil {
+		return nil, err
+	}
+	a.keys.protector, a.keys.vault = prot, prot.Vault()
+	return prot, nil
+}
+
 // Service opens the database and returns the workflow service with tagging and privacy wired in.
 func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	db, err := a.DB(ctx)
@@ -108,11 +126,7 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := a.Keys()
-	if err != nil {
-		return nil, fmt.Errorf("personal-data keys: %w", err)
-	}
-	prot, err := privacy.NewProtector(keys)
+	prot, err := a.Protector()
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +134,6 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	a.keys.vault = prot.Vault()
 	relay, err := a.relay(prot.Vault())
 	if err != nil {
 		return nil, err
