@@ -19,6 +19,9 @@ const (
 	EncodingUTF16BE = "UTF-16BE (BOM)"
 	EncodingGB18030 = "GB18030"
 	EncodingXLSX    = "xlsx (Unicode)"
+	// EncodingMIME is reported for mails, each of which names its charsets;
+	// Reader.Encoding adds the ones it found, such as "MIME (gb2312, utf-8)".
+	EncodingMIME = "MIME"
 )
 
 // ErrEncoding is wrapped by every *EncodingError.

@@ -20,6 +20,7 @@ const (
 	FormatJSONL = "jsonl"
 	FormatCSV   = "csv"
 	FormatXLSX  = "xlsx"
+	FormatEML   = "eml"
 )
 
 // Errors that Open returns for a file it does not read at all.
@@ -49,21 +50,29 @@ type Reader struct {
 	header    []string
 	items     []item
 	next      int
+	sources   []string // the file of each record, for mails
 }
 
-// item is one parsed record: a row, or the error that rejected it.
+// item is one parsed record: a row, or the error that rejected or skipped it.
 type item struct {
 	row Row
 	err error
 }
 
 // Open reads the file at path. The format follows the extension: .jsonl and
-// .json are JSON Lines, .csv, .tsv and .txt are CSV, .xlsx is a workbook. The
-// content decides where the extension does not: a ZIP archive is read as
-// .xlsx, and a .txt (or unknown) file whose text starts with "{" as JSON Lines.
+// .json are JSON Lines, .csv, .tsv and .txt are CSV, .xlsx is a workbook, and
+// .eml is one mail. The content decides where the extension does not: a ZIP
+// archive is read as .xlsx, and a .txt (or unknown) file whose text starts
+// with "{" as JSON Lines. A folder is read as mails, as OpenMail reads it.
 // Open rejects a whole file (too large, undecodable, mixed encodings, no title
 // or body column); problems with single records come from Next.
 func Open(path string, opts ReadOptions) (*Reader, error) {
+	if strings.EqualFold(filepath.Ext(path), MailExt) {
+		return OpenMail([]string{path}, opts)
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return OpenMail([]string{path}, opts)
+	}
 	limit := opts.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
@@ -113,8 +122,9 @@ func read(data []byte, ext string, opts ReadOptions) (*Reader, error) {
 	return parseCSV(text, enc, ext, opts)
 }
 
-// Next returns the next record. It returns a *RowError for a rejected record,
-// after which reading goes on, and io.EOF after the last record.
+// Next returns the next record. It returns a *RowError for a rejected record
+// and a *SkipError for a record that is not an item (only mails are
+// skipped), after which reading goes on, and io.EOF after the last record.
 func (r *Reader) Next() (Row, error) {
 	if r.next >= len(r.items) {
 		return Row{}, io.EOF
@@ -124,15 +134,15 @@ func (r *Reader) Next() (Row, error) {
 	return it.row, it.err
 }
 
-// Len returns the number of records in the file, rows and rejected rows
-// together, not counting the header and blank lines.
+// Len returns the number of records in the file, rows, rejected and skipped
+// records together, not counting the header and blank lines.
 func (r *Reader) Len() int { return len(r.items) }
 
 // Encoding names the text encoding that was detected, one of the Encoding
 // constants.
 func (r *Reader) Encoding() string { return r.encoding }
 
-// Format returns FormatJSONL, FormatCSV or FormatXLSX.
+// Format returns FormatJSONL, FormatCSV, FormatXLSX or FormatEML.
 func (r *Reader) Format() string { return r.format }
 
 // Delimiter returns the field separator of a CSV file (',' or '\t'), or 0.

@@ -37,23 +37,44 @@ type importSummary struct {
 	Present  int    `json:"already_present"`
 	// Similar counts, in a dry run, the new rows that would be suggested for
 	// merging as near-duplicates of an open ticket or of an earlier row.
-	Similar       int              `json:"would_suggest_merge,omitempty"`
-	Rejected      []importRejected `json:"rejected"`
-	Seconds       float64          `json:"seconds"`
-	RowsPerSecond float64          `json:"rows_per_second"`
-	Cancelled     bool             `json:"cancelled,omitempty"`
+	Similar  int              `json:"would_suggest_merge,omitempty"`
+	Rejected []importRejected `json:"rejected"`
+	// Skipped lists the records that are not items, such as automatic
+	// replies and bounces among mails.
+	Skipped       []importSkipped `json:"skipped"`
+	Seconds       float64         `json:"seconds"`
+	RowsPerSecond float64         `json:"rows_per_second"`
+	Cancelled     bool            `json:"cancelled,omitempty"`
 }
 
-// importRejected is one row that was not imported, with the reason.
+// importRejected is one row that was not imported, with the reason. File is
+// set for mails, whose records each come from a file of their own.
 type importRejected struct {
 	Line   int    `json:"line"`
+	File   string `json:"file,omitempty"`
 	Reason string `json:"reason"`
+}
+
+// importSkipped is one record that is not an item, with the reason: one of
+// the intake.Skip constants, and the header that decided.
+type importSkipped struct {
+	Line   int    `json:"line"`
+	File   string `json:"file,omitempty"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// skipReasonText gives the summary's bilingual label for each skip reason.
+var skipReasonText = map[string]string{
+	intake.SkipAutoReply: "自动回复 auto-reply",
+	intake.SkipBounce:    "退信 bounce",
+	intake.SkipReceipt:   "已读回执 read receipt",
 }
 
 // importOptions are the parsed flags of "minyi import".
 type importOptions struct {
 	channel  string
-	file     string
+	files    []string
 	read     intake.ReadOptions
 	dryRun   bool
 	json     bool
@@ -65,8 +86,10 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(a.stderr, "usage: minyi import --channel NAME [--map 列名=field,...] [--sheet NAME] [--dry-run] [--json] FILE")
-		fmt.Fprintln(a.stderr, "\n导入 JSON Lines、CSV（UTF-8、UTF-16、GB18030/GBK）或 .xlsx 文件。")
-		fmt.Fprintln(a.stderr, "Imports a JSON Lines, CSV (UTF-8, UTF-16, GB18030/GBK) or .xlsx file.")
+		fmt.Fprintln(a.stderr, "       minyi import --channel NAME [--dry-run] [--json] MAIL.eml... | FOLDER")
+		fmt.Fprintln(a.stderr, "\n导入 JSON Lines、CSV（UTF-8、UTF-16、GB18030/GBK）或 .xlsx 文件，或 .eml 邮件（一封一条，文件夹按文件名顺序）。")
+		fmt.Fprintln(a.stderr, "Imports a JSON Lines, CSV (UTF-8, UTF-16, GB18030/GBK) or .xlsx file, or .eml mails:")
+		fmt.Fprintln(a.stderr, "one item per mail, every *.eml of a FOLDER in name order. Automatic replies and bounces are skipped.")
 		fmt.Fprintln(a.stderr, "Stored fields: id, title, body, time, phone, name, place, kind. Label and unmapped columns are read but not stored.")
 		fs.PrintDefaults()
 	}
@@ -82,10 +105,18 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() != 1 {
-		return o, usageError{"import needs exactly one FILE after the flags"}
+	if fs.NArg() == 0 {
+		return o, usageError{"import needs a FILE, .eml mails or a folder of them after the flags"}
 	}
-	o.file = fs.Arg(0)
+	o.files = fs.Args()
+	if len(o.files) > 1 {
+		for _, f := range o.files {
+			if !strings.EqualFold(filepath.Ext(f), intake.MailExt) {
+				return o, usageError{fmt.Sprintf("import takes several files only as %s mails, not %s; import other files one by one",
+					intake.MailExt, f)}
+			}
+		}
+	}
 	o.channel = strings.TrimSpace(o.channel)
 	if o.channel == "" || len(o.channel) > 32 {
 		return o, usageError{"--channel is required and at most 32 bytes long"}
@@ -102,10 +133,12 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 	return o, nil
 }
 
-// runImport reads a file of items and submits each row through the workflow,
-// which tags and dispatches it. A row's id (or, without one, a hash of its
-// content) is its external id, so importing the same file again creates
-// nothing new. A bad row is reported with its line number and skipped.
+// runImport reads a file of items, or mails, and submits each row through the
+// workflow, which tags and dispatches it. A row's id (a mail's Message-ID, or
+// without one a hash of its content) is its external id, so importing the
+// same file again creates nothing new. A bad row is reported with its line
+// number, or a mail with its file name, and left out. An automatic reply or a
+// bounce is counted as skipped.
 func runImport(ctx context.Context, a *app, args []string) error {
 	o, err := parseImportFlags(a, args)
 	if err != nil {
@@ -118,15 +151,21 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if p.Location == nil {
 		return fmt.Errorf("import: profile %s has no time zone", p.Name)
 	}
-	r, err := intake.Open(o.file, o.read)
+	var r *intake.Reader
+	if len(o.files) == 1 {
+		r, err = intake.Open(o.files[0], o.read)
+	} else {
+		r, err = intake.OpenMail(o.files, o.read)
+	}
 	if err != nil {
 		return err
 	}
-	a.log.Info("import file read", "file", filepath.Base(o.file), "format", r.Format(),
+	file := importFileLabel(o.files)
+	a.log.Info("import file read", "file", filepath.Base(file), "format", r.Format(),
 		"encoding", r.Encoding(), "records", r.Len(), "dry_run", o.dryRun)
 
-	sum := &importSummary{File: o.file, Format: r.Format(), Encoding: r.Encoding(), Channel: o.channel,
-		DryRun: o.dryRun, Rows: r.Len(), Rejected: []importRejected{}}
+	sum := &importSummary{File: file, Format: r.Format(), Encoding: r.Encoding(), Channel: o.channel,
+		DryRun: o.dryRun, Rows: r.Len(), Rejected: []importRejected{}, Skipped: []importSkipped{}}
 	var sink importSink
 	if o.dryRun {
 		db, err := a.DB(ctx)
@@ -160,7 +199,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	_ = bar.Finish()
 	sum.Seconds = time.Since(start).Seconds()
 	if sum.Seconds > 0 {
-		sum.RowsPerSecond = float64(sum.Created+sum.Present+len(sum.Rejected)) / sum.Seconds
+		sum.RowsPerSecond = float64(sum.Created+sum.Present+len(sum.Rejected)+len(sum.Skipped)) / sum.Seconds
 	}
 	if errors.Is(err, context.Canceled) {
 		sum.Cancelled = true
@@ -169,6 +208,15 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		err = printErr
 	}
 	return err
+}
+
+// importFileLabel names the input in the summary: the one path, or the first
+// and the count.
+func importFileLabel(files []string) string {
+	if len(files) == 1 {
+		return files[0]
+	}
+	return fmt.Sprintf("%s … (%d 个文件 files)", files[0], len(files))
 }
 
 // importSink receives the valid rows in batches: the workflow, or a dry run
@@ -259,6 +307,9 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 	sink importSink, sum *importSummary, bar *progressbar.ProgressBar) error {
 	var subs []workflow.Submission
 	var lines []int
+	reject := func(line int, err error) {
+		sum.Rejected = append(sum.Rejected, importRejected{Line: line, File: r.Source(line), Reason: err.Error()})
+	}
 	flush := func() error {
 		if len(subs) == 0 {
 			return nil
@@ -270,7 +321,7 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 		for i, res := range results {
 			switch {
 			case res.Err != nil:
-				sum.Rejected = append(sum.Rejected, importRejected{Line: lines[i], Reason: res.Err.Error()})
+				reject(lines[i], res.Err)
 			case res.Created:
 				sum.Created++
 			default:
@@ -292,7 +343,14 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 		var rowErr *intake.RowError
 		if errors.As(err, &rowErr) {
 			_ = bar.Add(1)
-			sum.Rejected = append(sum.Rejected, importRejected{Line: rowErr.Line, Reason: rowErr.Err.Error()})
+			reject(rowErr.Line, rowErr.Err)
+			continue
+		}
+		var skip *intake.SkipError
+		if errors.As(err, &skip) {
+			_ = bar.Add(1)
+			sum.Skipped = append(sum.Skipped, importSkipped{Line: skip.Line, File: r.Source(skip.Line),
+				Reason: skip.Reason, Detail: skip.Detail})
 			continue
 		}
 		if err != nil {
@@ -304,7 +362,7 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 			at, err := intake.ParseTime(row.Time, loc)
 			if err != nil {
 				_ = bar.Add(1)
-				sum.Rejected = append(sum.Rejected, importRejected{Line: row.Line, Reason: err.Error()})
+				reject(row.Line, err)
 				continue
 			}
 			sub.ReceivedAt = at
@@ -366,9 +424,51 @@ func printImportSummary(w io.Writer, sum *importSummary, asJSON bool) error {
 			fmt.Fprintf(&b, "  … 另有 %d 行 (%d more; use --json for all)\n", len(sum.Rejected)-i, len(sum.Rejected)-i)
 			break
 		}
+		if rej.File != "" {
+			fmt.Fprintf(&b, "  文件 file %s: %s\n", rej.File, rej.Reason)
+			continue
+		}
 		fmt.Fprintf(&b, "  第 %d 行 line %d: %s\n", rej.Line, rej.Line, rej.Reason)
 	}
+	writeSkipped(&b, sum.Skipped)
 	fmt.Fprintf(&b, "用时 time: %.1f s (%.0f rows/s)\n", sum.Seconds, sum.RowsPerSecond)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeSkipped writes the count of skipped records with a count per reason,
+// such as "跳过 skipped: 2 (自动回复 auto-reply: 1, 退信 bounce: 1)", and then
+// the records one by one. It writes nothing when no record was skipped, as
+// only mails are.
+func writeSkipped(b *strings.Builder, skipped []importSkipped) {
+	if len(skipped) == 0 {
+		return
+	}
+	var reasons []string
+	counts := make(map[string]int)
+	for _, s := range skipped {
+		if counts[s.Reason] == 0 {
+			reasons = append(reasons, s.Reason)
+		}
+		counts[s.Reason]++
+	}
+	parts := make([]string, len(reasons))
+	for i, reason := range reasons {
+		parts[i] = fmt.Sprintf("%s: %d", skipLabel(reason), counts[reason])
+	}
+	fmt.Fprintf(b, "跳过 skipped: %d (%s)\n", len(skipped), strings.Join(parts, ", "))
+	for i, s := range skipped {
+		if i == maxRejectedShown {
+			fmt.Fprintf(b, "  … 另有 %d 个 (%d more; use --json for all)\n", len(skipped)-i, len(skipped)-i)
+			break
+		}
+		fmt.Fprintf(b, "  文件 file %s: %s (%s)\n", s.File, skipLabel(s.Reason), s.Detail)
+	}
+}
+
+func skipLabel(reason string) string {
+	if text, ok := skipReasonText[reason]; ok {
+		return text
+	}
+	return reason
 }

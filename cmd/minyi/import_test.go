@@ -198,6 +198,7 @@ func TestImportFlagErrors(t *testing.T) {
 		{"no channel", []string{"x.csv"}},
 		{"no file", []string{"--channel", "12345"}},
 		{"two files", []string{"--channel", "12345", "a.csv", "b.csv"}},
+		{"a mail and a CSV file", []string{"--channel", "mailbox", "a.eml", "b.csv"}},
 		{"long channel", []string{"--channel", strings.Repeat("c", 33), "x.csv"}},
 		{"bad map", []string{"--channel", "12345", "--map", "列=bogus", "x.csv"}},
 	}
