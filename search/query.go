@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,6 +21,10 @@ const MaxRows = 50000
 // tickets that match the filters, newest first.
 type Query struct {
 	Text string
+	// TrackingCode, when set, also finds the ticket with this tracking code,
+	// first on the first page, if it meets the scope and the filters. The
+	// caller sets it when Text is exactly a tracking code.
+	TrackingCode string
 	// UnitPath keeps only tickets whose unit path starts with it. The caller
 	// sets it from the account's scope; empty keeps every ticket, including
 	// those not yet dispatched.
@@ -33,6 +38,8 @@ type Query struct {
 	Supervised bool
 	Limit      int // rows to return; at most MaxRows, default 20
 	Offset     int
+
+	excludeID int64 // a ticket to leave out: the one TrackingCode found
 }
 
 // String returns the filters, without the text, as "key=value" pairs joined by
@@ -98,13 +105,70 @@ type Result struct {
 
 // Find runs q and returns one page of rows with the total number of matches.
 // Rows come best match first, and the latest created ticket first among equal
-// scores. A text without any letter or digit matches nothing.
+// scores. A text without any letter or digit matches nothing. The ticket with
+// q.TrackingCode, if it meets the scope and filters, precedes every match.
 func Find(ctx context.Context, db store.Querier, q Query) (Result, error) {
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
 	q.Limit = min(q.Limit, MaxRows)
 	q.Offset = max(q.Offset, 0)
+	if q.TrackingCode == "" {
+		return find(ctx, db, q)
+	}
+	id, err := findCode(ctx, db, q)
+	if err != nil {
+		return Result{}, err
+	}
+	if id == 0 {
+		return find(ctx, db, q)
+	}
+	// The code's ticket is the first row of the whole result, so the text
+	// matches, which leave it out, start one row later.
+	rest := q
+	rest.excludeID = id
+	want := q.Limit
+	if q.Offset == 0 {
+		want = q.Limit - 1
+	} else {
+		rest.Offset = q.Offset - 1
+	}
+	// A page of one row still runs the text search, for the total.
+	rest.Limit = max(want, 1)
+	res, err := find(ctx, db, rest)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Rows = res.Rows[:min(len(res.Rows), want)]
+	res.Total++
+	if q.Offset == 0 {
+		first, err := loadRows(ctx, db, []int64{id})
+		if err != nil {
+			return Result{}, err
+		}
+		res.Rows = append(first, res.Rows...)
+	}
+	return res, nil
+}
+
+// findCode returns the id of the ticket with q.TrackingCode if it meets q's
+// scope and filters, else 0.
+func findCode(ctx context.Context, db store.Querier, q Query) (int64, error) {
+	where, args := filterSQL(q)
+	var id int64
+	err := db.QueryRowContext(ctx, "SELECT t.id FROM tickets t WHERE t.tracking_code = ?"+where,
+		append([]any{q.TrackingCode}, args...)...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("search: tracking code: %w", err)
+	}
+	return id, nil
+}
+
+// find runs q without its tracking code.
+func find(ctx context.Context, db store.Querier, q Query) (Result, error) {
 	groups := queryGroups(q.Text)
 	if strings.TrimSpace(q.Text) != "" && len(groups) == 0 {
 		return Result{}, nil
@@ -224,6 +288,10 @@ func filterSQL(q Query) (string, []any) {
 	}
 	if q.Supervised {
 		b.WriteString(" AND t.supervised = 1")
+	}
+	if q.excludeID != 0 {
+		b.WriteString(" AND t.id <> ?")
+		args = append(args, q.excludeID)
 	}
 	return b.String(), args
 }

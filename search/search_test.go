@@ -126,6 +126,47 @@ func TestFind(t *testing.T) {
 	})
 }
 
+func TestFindTrackingCode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ids := insertFixtures(t, db)
+		noise, dance, theft, hukou := ids[0], ids[2], ids[3], ids[4]
+		theftCode, danceCode := "CODE000003", "CODE000002" // insertFixtures numbers the codes
+		cases := []struct {
+			name  string
+			q     search.Query
+			want  []int64
+			total int
+		}{
+			{"code first, then text matches", search.Query{Text: "噪音", TrackingCode: theftCode},
+				[]int64{theft, noise, hukou, dance}, 4},
+			{"code alone", search.Query{Text: theftCode, TrackingCode: theftCode}, []int64{theft}, 1},
+			{"code that is also a match appears once", search.Query{Text: "噪音", TrackingCode: danceCode},
+				[]int64{dance, noise, hukou}, 3},
+			{"page of one", search.Query{Text: "噪音", TrackingCode: theftCode, Limit: 1}, []int64{theft}, 4},
+			{"first page", search.Query{Text: "噪音", TrackingCode: theftCode, Limit: 2}, []int64{theft, noise}, 4},
+			{"second page", search.Query{Text: "噪音", TrackingCode: theftCode, Limit: 2, Offset: 2},
+				[]int64{hukou, dance}, 4},
+			{"past the end", search.Query{Text: "噪音", TrackingCode: theftCode, Limit: 2, Offset: 6}, nil, 4},
+			{"outside the scope", search.Query{Text: theftCode, TrackingCode: theftCode, UnitPath: "/bureau/east/"},
+				nil, 0},
+			{"outside the filters", search.Query{Text: theftCode, TrackingCode: theftCode,
+				States: []ticket.State{ticket.Closed}}, nil, 0},
+			{"unknown code", search.Query{Text: "噪音", TrackingCode: "CODE999999"}, []int64{noise, hukou, dance}, 3},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				got, total := found(t, db, c.q)
+				if !slices.Equal(got, c.want) {
+					t.Errorf("ids = %v, want %v", got, c.want)
+				}
+				if total != c.total {
+					t.Errorf("total = %d, want %d", total, c.total)
+				}
+			})
+		}
+	})
+}
+
 func TestReindex(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

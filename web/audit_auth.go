@@ -23,8 +23,8 @@ func withSessionMeta(ctx context.Context, r *http.Request, id *identity) context
 	case id.sessionID != "":
 		m.SessionHash = audit.HashSession(id.sessionID)
 	case id.key != nil:
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		m.SessionHash = audit.HashSession(strings.TrimSpace(token))
+		token, _ := bearerToken(r.Header.Get("Authorization"))
+		m.SessionHash = audit.HashSession(token)
 	}
 	return audit.WithMeta(ctx, m)
 }
@@ -61,10 +61,10 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, api bool, id *iden
 		a.TicketID = max(a.TicketID, 0)
 	}
 	if err := s.recordAccess(r.Context(), a, nil); err != nil {
-		s.authError(w, r, api, fmt.Errorf("web: record denied request: %w", err))
+		s.rejectRequest(w, r, api, id, fmt.Errorf("web: record denied request: %w", err))
 		return
 	}
-	s.authError(w, r, api, reason)
+	s.rejectRequest(w, r, api, id, reason)
 }
 
 // signInFailed records a failed sign-in with the throttle's failure counts

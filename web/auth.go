@@ -330,10 +330,10 @@ func checkCSRF(r *http.Request, want string) error {
 	return nil
 }
 
-// rejectRequest answers a request that authorize rejected after it
-// authenticated id. A signed-in staff member gets the console's error page,
-// with its navigation and request id. API requests and other callers go to
-// authError.
+// rejectRequest writes the error response to a request that authorize
+// rejected after it authenticated id. A signed-in staff member gets the
+// console's error page, with its navigation and request id. API requests and
+// requests without a session go to authError.
 func (s *Server) rejectRequest(w http.ResponseWriter, r *http.Request, api bool, id *identity, err error) {
 	if api || id == nil || id.session == nil {
 		s.authError(w, r, api, err)

@@ -23,7 +23,7 @@ var consoleTexts = map[string][2]string{
 	"nav.search":    {"检索", "Search"},
 	"nav.dashboard": {"数据看板", "Dashboard"},
 	"nav.officer":   {"民警评价", "Officers"},
-	"nav.lookup":    {"按编号查找", "Open by number"},
+	"nav.lookup":    {"按编号或查询码查找", "Open by number or tracking code"},
 	"open":          {"打开", "Open"},
 
 	"title.triage":       {"分拣派单", "Triage queue"},

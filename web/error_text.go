@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"minyi/ticket"
 )
@@ -14,7 +16,9 @@ import (
 // page can show it before the English text, or "" when no Chinese is known.
 // Errors that web detects itself carry their Chinese (inputError), a rejected
 // transition names its action and state, and the causes that the ticket and
-// workflow packages write are looked up in knownCauses.
+// workflow packages write are looked up in knownCauses. A cause that is not
+// listed but already is Chinese, such as a photo check's message wrapped in
+// English context, is returned as it is (chineseCause).
 func causeChinese(err error) string {
 	if ie, ok := errors.AsType[*inputError](err); ok {
 		return ie.zh
@@ -28,7 +32,23 @@ func causeChinese(err error) string {
 			return zh
 		}
 	}
-	return ""
+	return chineseCause(text)
+}
+
+// chineseCause returns the last ": "-separated part of an error text when it
+// starts with a Han character, else "". Wrapping puts the cause last, after
+// English context such as `invalid input: file "a.gif": `.
+func chineseCause(text string) string {
+	at := strings.LastIndex(text, ": ")
+	last := text
+	if at >= 0 {
+		last = text[at+2:]
+	}
+	first, _ := utf8.DecodeRuneInString(last)
+	if !unicode.Is(unicode.Han, first) {
+		return ""
+	}
+	return last
 }
 
 // actionNameZh returns the Chinese name of an action, or the action itself
@@ -106,7 +126,7 @@ var knownCauses = compileCauses([]knownCause{
 	{format: "the transcript is empty or not valid UTF-8", zh: "转写内容为空或含有无法识别的字符。"},
 	{format: "the transcript has %d characters, the limit is %d", zh: "转写内容有 {1} 个字，上限是 {2} 个。"},
 	{format: "ticket %d does not need transcription", zh: "工单 {1} 不需要转写。"},
-	{format: "the search text has %d characters, the limit is %d", zh: "搜索内容有 {1} 个字，上限是 {2} 个。"},
+	{format: "the search text has %d characters, the limit is %d", zh: "搜索内容过长：有 {1} 个字，最多 {2} 个字。"},
 
 	// web: requests that could not be read
 	{format: "unreadable form: %v", zh: "表单无法读取，请刷新页面后重试。"},

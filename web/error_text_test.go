@@ -145,7 +145,7 @@ func TestCauseChineseKnownCauses(t *testing.T) {
 		{fmt.Errorf("%w: the transcript has %d characters, the limit is %d", inv, 5001, 5000), "转写内容有 5001 个字，上限是 5000 个。"},
 		{fmt.Errorf("%w: ticket %d does not need transcription", inv, 9), "工单 9 不需要转写。"},
 		{fmt.Errorf("%w: the search text has %d characters, the limit is %d", workflow.ErrInvalid, 300, 200),
-			"搜索内容有 300 个字，上限是 200 个。"},
+			"搜索内容过长：有 300 个字，最多 200 个字。"},
 		{fmt.Errorf("%w: unreadable form: %v", bad, errors.New("unexpected EOF")), "表单无法读取，请刷新页面后重试。"},
 		{fmt.Errorf("%w: unreadable multipart form: %v", bad, errors.New("unexpected EOF")), "上传的表单无法读取，请刷新页面后重试。"},
 		{fmt.Errorf("%w: the upload exceeds %d MB in total", errUploadTooLarge, 32), "上传的文件合计超过 32 MB。"},
@@ -186,6 +186,12 @@ func TestCauseChineseTypedAndUnknown(t *testing.T) {
 			"工单处于“已结案”状态，不能执行“teleport”。"},
 		{"unknown cause", fmt.Errorf("%w: something new", ticket.ErrInvalidInput), ""},
 		{"cause in the middle is not matched", fmt.Errorf("%w: a note is empty, and more", ticket.ErrInvalidInput), ""},
+		{"Chinese cause after English context", fmt.Errorf("%w: file %q: %v", ticket.ErrInvalidInput, "a.gif",
+			errors.New("照片文件已损坏或无法识别，请换一张")), "照片文件已损坏或无法识别，请换一张"},
+		{"Chinese cause alone", errors.New("照片超过 5 MB，请换一张或先压缩"), "照片超过 5 MB，请换一张或先压缩"},
+		{"Chinese file name with an English cause", fmt.Errorf("%w: file %q: %v", ticket.ErrInvalidInput, "照片.jpg",
+			errors.New("unexpected EOF")), ""},
+		{"Chinese file name last is not a cause", fmt.Errorf("%w: file %s", ticket.ErrInvalidInput, "照片.jpg"), ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,15 +27,19 @@ var exportColumns = []struct {
 const exportSheet = "工单"
 
 // exportXLSX serves the current search or list as a spreadsheet. The
-// workflow records the export with its filter and row count.
+// workflow records the export with its filter and row count. A rejected
+// export is shown on the search page to a browser, and as JSON to a script.
 func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	f, q, err := s.parseSearchForm(r)
-	if err != nil {
-		writeError(w, r, s.log, err)
+	var res search.Result
+	if err == nil {
+		res, err = s.svc.Export(r.Context(), acct.Actor(), f.Unit, q)
+	}
+	if err != nil && acceptsHTML(r) {
+		s.searchFailed(w, r, s.newSearchPageData(acct, f), err)
 		return
 	}
-	res, err := s.svc.Export(r.Context(), acct.Actor(), f.Unit, q)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -51,6 +55,20 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 		// The header is sent; the client gets a cut file and the log the cause.
 		s.log.Error("export failed", "request_id", RequestID(r.Context()), "error", err)
 	}
+}
+
+// acceptsHTML reports whether the client asked for HTML, as a browser
+// following a link does. Scripts that send no Accept header get JSON.
+func acceptsHTML(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(v, ",") {
+			mediaType, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mediaType), "text/html") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeExport writes rows as an .xlsx workbook: a row with the filter, a row

@@ -67,9 +67,14 @@ func readReplyFiles(r *http.Request) ([]workflow.Attachment, error) {
 			continue
 		}
 		if len(out) == workflow.MaxAttachments {
-			return nil, fmt.Errorf("%w: a reply carries at most %d files", ticket.ErrInvalidInput, workflow.MaxAttachments)
+			return nil, newInputError(fmt.Sprintf("答复最多带 %d 个附件。", workflow.MaxAttachments),
+				fmt.Sprintf("a reply carries at most %d files", workflow.MaxAttachments))
 		}
 		a, err := readAttachment(fh)
+		if ae, ok := errors.AsType[*attachmentError](err); ok {
+			return nil, newInputError(fmt.Sprintf("附件“%s”：%s。", fh.Filename, ae.zh),
+				fmt.Sprintf("file %q: %s", fh.Filename, ae.en))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: file %q: %v", ticket.ErrInvalidInput, fh.Filename, err)
 		}
@@ -78,9 +83,29 @@ func readReplyFiles(r *http.Request) ([]workflow.Attachment, error) {
 	return out, nil
 }
 
+// attachmentError is a rejected evidence file, with the cause in Chinese for
+// the console and in English for the API.
+type attachmentError struct{ zh, en string }
+
+func (e *attachmentError) Error() string { return e.en }
+
+// errAttachmentTooLarge rejects a file over workflow.MaxAttachmentBytes.
+var errAttachmentTooLarge = &attachmentError{fmt.Sprintf("文件超过 %d MB", workflow.MaxAttachmentBytes>>20),
+	fmt.Sprintf("the file exceeds %d MB", workflow.MaxAttachmentBytes>>20)}
+
+// photoAttachmentErrors gives the citizen photo errors, which are in Chinese
+// only, their English for the API.
+var photoAttachmentErrors = map[photoError]string{
+	errPhotoTooLarge: fmt.Sprintf("the photo exceeds %d MB", maxPhotoBytes>>20),
+	errPhotoType:     "the file is not a JPEG or PNG photo or a PDF file",
+	errPhotoBroken:   "the photo is damaged or cannot be decoded",
+	errPhotoPixels:   fmt.Sprintf("the photo has more than %d pixels", maxPhotoPixels),
+	errPhotoBusy:     "the server is processing too many photos; try again shortly",
+}
+
 func readAttachment(fh *multipart.FileHeader) (workflow.Attachment, error) {
 	if fh.Size > workflow.MaxAttachmentBytes {
-		return workflow.Attachment{}, fmt.Errorf("文件超过 %d MB", workflow.MaxAttachmentBytes>>20)
+		return workflow.Attachment{}, errAttachmentTooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -94,13 +119,16 @@ func readAttachment(fh *multipart.FileHeader) (workflow.Attachment, error) {
 	name := attachmentName(fh.Filename)
 	if bytes.HasPrefix(data, []byte(pdfMagic)) {
 		if len(data) > workflow.MaxAttachmentBytes {
-			return workflow.Attachment{}, fmt.Errorf("文件超过 %d MB", workflow.MaxAttachmentBytes>>20)
+			return workflow.Attachment{}, errAttachmentTooLarge
 		}
 		return workflow.Attachment{Name: name, ContentType: "application/pdf", Data: data}, nil
 	}
 	p, err := processPhoto(data)
 	if errors.Is(err, errPhotoType) {
-		return workflow.Attachment{}, errors.New("只能上传 JPEG、PNG 照片或 PDF 文件")
+		return workflow.Attachment{}, &attachmentError{"只能上传 JPEG、PNG 照片或 PDF 文件", photoAttachmentErrors[errPhotoType]}
+	}
+	if pe, ok := errors.AsType[photoError](err); ok && photoAttachmentErrors[pe] != "" {
+		return workflow.Attachment{}, &attachmentError{pe.msg, photoAttachmentErrors[pe]}
 	}
 	if err != nil {
 		return workflow.Attachment{}, err

@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"minyi/search"
 	"minyi/ticket"
+	"minyi/workflow"
 )
 
 // searchRoutes is the route table of search, export and the dashboard.
@@ -50,6 +52,11 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 		Overdue: v.Get("overdue") == "1", Supervised: v.Get("supervised") == "1", Page: 1}
 	q := search.Query{Text: f.Text, Tag: f.Tag, Channel: f.Channel, Urgent: f.Urgent, Overdue: f.Overdue,
 		Supervised: f.Supervised}
+	// The workflow checks the same limit; checking it here gives the page its Chinese.
+	if n := utf8.RuneCountInString(f.Text); n > workflow.MaxQueryChars {
+		return f, q, newInputError(fmt.Sprintf("搜索内容过长：有 %d 个字，最多 %d 个字。", n, workflow.MaxQueryChars),
+			fmt.Sprintf("the search text has %d characters, the limit is %d", n, workflow.MaxQueryChars))
+	}
 	for _, list := range v["state"] {
 		for _, one := range strings.Split(list, ",") {
 			if one == "" {
@@ -121,7 +128,8 @@ func (f searchForm) values(page int) string {
 }
 
 // searchJSON serves GET /api/search: one page of results with highlighted
-// title and excerpt.
+// title and excerpt. A query that is exactly a tracking code returns the
+// ticket with that code first, if the account may see it.
 func (s *Server) searchJSON(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	f, q, err := s.parseSearchForm(r)

@@ -73,29 +73,22 @@ type searchPageData struct {
 	PrevURL, NextURL, ExportURL string
 	States, Channels            []pickOption
 	Tags, Units                 []pickOption
+	MaxText                     int // the maximum characters of the text, workflow.MaxQueryChars
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
-	d := searchPageData{frameData: s.pageFrame(acct, "search", "工单搜索")}
 	f, q, err := s.parseSearchForm(r)
-	d.Form = f
-	s.fillSearchOptions(&d, acct)
+	d := s.newSearchPageData(acct, f)
 	if err != nil {
-		d.Error = searchErrorText(err)
-		s.renderSearchPage(w, r, http.StatusBadRequest, "search", d)
+		s.searchFailed(w, r, d, err)
 		return
 	}
 	q.Limit = searchPageSize
 	q.Offset = (f.Page - 1) * searchPageSize
 	res, err := s.svc.Search(r.Context(), acct.Actor(), f.Unit, q)
-	if errors.Is(err, workflow.ErrNotFound) {
-		d.Error = "所选单位不存在或不在您的权限范围内"
-		s.renderSearchPage(w, r, http.StatusNotFound, "search", d)
-		return
-	}
 	if err != nil {
-		s.pageError(w, r, err)
+		s.searchFailed(w, r, d, err)
 		return
 	}
 	d.Searched = true
@@ -112,6 +105,33 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, s.resultRow(row, f.Text))
 	}
 	s.renderSearchPage(w, r, http.StatusOK, "search", d)
+}
+
+// newSearchPageData starts the search page of form f with its select boxes filled.
+func (s *Server) newSearchPageData(acct org.Account, f searchForm) searchPageData {
+	d := searchPageData{frameData: s.pageFrame(acct, "search", "工单搜索"), Form: f, MaxText: workflow.MaxQueryChars}
+	s.fillSearchOptions(&d, acct)
+	return d
+}
+
+// searchFailed shows a rejected search on the search page with the status
+// that classifyError gives err, its message in Chinese first. A 5xx goes to
+// pageError, which shows only the request id.
+func (s *Server) searchFailed(w http.ResponseWriter, r *http.Request, d searchPageData, err error) {
+	status, code := classifyError(err)
+	switch {
+	case status >= 500:
+		s.pageError(w, r, err)
+		return
+	case errors.Is(err, workflow.ErrNotFound):
+		// Search returns not found only for a unit outside the account's scope.
+		d.Error = "所选单位不存在或不在您的权限范围内"
+	case showsCause(code):
+		d.Error = searchErrorText(err)
+	default:
+		d.Error = consoleText("zh", "err."+code) + "（" + consoleText("en", "err."+code) + "）"
+	}
+	s.renderSearchPage(w, r, status, "search", d)
 }
 
 func (s *Server) resultRow(row search.Row, query string) searchRowView {

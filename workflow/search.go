@@ -20,8 +20,9 @@ const (
 // subtree of unitID when it is not empty, and records it in the access log
 // with its filter and count in the same transaction. The query text is masked
 // like ticket text before it is searched or recorded, so a phone number typed
-// into the search box never reaches the log. A unit outside the actor's scope
-// returns ErrNotFound.
+// into the search box never reaches the log. A text that is exactly a tracking
+// code (ticket.ParseTrackingCode) puts the ticket with that code first when it
+// is within the scope. A unit outside the actor's scope returns ErrNotFound.
 func (s *Service) Search(ctx context.Context, actor ticket.Actor, unitID string, q search.Query) (search.Result, error) {
 	if q.Limit <= 0 {
 		q.Limit = DefaultSearchLimit
@@ -51,10 +52,15 @@ func (s *Service) findAndRecord(ctx context.Context, actor ticket.Actor, unitID 
 		return search.Result{}, fmt.Errorf("unit %q: %w", unitID, ErrNotFound)
 	}
 	q.UnitPath = scope
+	if code, ok := ticket.ParseTrackingCode(q.Text); ok {
+		q.TrackingCode = code
+	}
 	q.Text = s.opts.Protector.Mask(q.Text)
 	filter := q.String()
-	if q.Text != "" {
+	if q.Text != "" && filter != "" {
 		filter = "q=" + q.Text + "&" + filter
+	} else if q.Text != "" {
+		filter = "q=" + q.Text
 	}
 	var res search.Result
 	// NOTE: on SQLite the read runs in the write transaction, as List does, so
