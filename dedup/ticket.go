@@ -7,9 +7,10 @@ import (
 	"minyi/ticket"
 )
 
-// Suggester stores a duplicate suggestion; workflow.Service implements it.
+// Suggester stores the duplicate suggestions of one ticket together, in one
+// transaction. cmd/minyi adapts workflow.Service.SuggestDuplicates to it.
 type Suggester interface {
-	SuggestDuplicate(ctx context.Context, id, duplicateOf int64, score float64, reasons []string) error
+	SuggestDuplicates(ctx context.Context, id int64, matches []Match) error
 }
 
 // CheckTicket checks a new ticket against the open items of the index,
@@ -20,8 +21,8 @@ func (x *Index) CheckTicket(ctx context.Context, s Suggester, t *ticket.Ticket) 
 	text := t.Title + "\n" + t.Body
 	doc := Doc{ID: t.ID, Text: text, Place: t.Place, CitizenKey: t.CitizenKey, At: t.ReceivedAt}
 	matches := x.Check(doc)
-	for _, m := range matches {
-		if err := s.SuggestDuplicate(ctx, t.ID, m.ID, m.Score, m.Reasons); err != nil {
+	if len(matches) > 0 {
+		if err := s.SuggestDuplicates(ctx, t.ID, matches); err != nil {
 			return nil, fmt.Errorf("dedup: ticket %d: %w", t.ID, err)
 		}
 	}

@@ -114,7 +114,11 @@ func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
 		}
 		sub.ReceivedAt = t
 	}
-	t, created, err := s.svc.Submit(r.Context(), sub)
+	submit := s.svc.Submit
+	if s.group != nil {
+		submit = s.group.Submit
+	}
+	t, created, err := submit(r.Context(), sub)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

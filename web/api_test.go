@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"strconv"
@@ -36,6 +37,7 @@ func (fixedTagger) Predict(_ context.Context, head, _ string) (dispatch.Predicti
 type apiEnv struct {
 	srv    *httptest.Server
 	svc    *workflow.Service
+	group  *workflow.GroupCommitter
 	tokens map[string]string
 }
 
@@ -51,7 +53,10 @@ func newAPI(t *testing.T, db *store.DB) *apiEnv {
 		}
 		e.tokens[name] = tok
 	}
-	e.srv = httptest.NewServer(web.New(web.Options{Service: svc, DB: db, Profile: p,
+	// POST /api/items goes through a group committer, as under minyi serve.
+	e.group = workflow.NewGroupCommitter(svc, 0)
+	t.Cleanup(e.group.Close)
+	e.srv = httptest.NewServer(web.New(web.Options{Service: svc, DB: db, Profile: p, GroupCommit: e.group,
 		KPI: func(context.Context, time.Time, time.Time, string) (any, error) { return map[string]int{"ok": 1}, nil }}))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -144,6 +149,48 @@ func TestAPIRoleAndTransitionErrors(t *testing.T) {
 		code, body = e.do(t, "dongguan", "POST", path+"/return", map[string]any{})
 		if code != http.StatusBadRequest || errCode(body) != "invalid_input" {
 			t.Fatalf("return without reason: %d %v", code, body)
+		}
+	})
+}
+
+func TestAPICreateConcurrentItems(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		const n = 40
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// e.do may call t.Fatal, which only the test's goroutine may do.
+				body, _ := json.Marshal(map[string]any{"channel": "12345",
+					"external_id": "burst-" + strconv.Itoa(i), "body": "第" + strconv.Itoa(i) + "件：小区夜间噪音扰民"})
+				req, _ := http.NewRequest("POST", e.srv.URL+"/api/items", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+e.tokens["centre1"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return // codes[i] stays 0 and fails below
+				}
+				resp.Body.Close()
+				codes[i] = resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		for i, code := range codes {
+			if code != http.StatusCreated {
+				t.Errorf("item %d: status %d, want 201", i, code)
+			}
+		}
+		var count int
+		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM tickets`).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		if count != n {
+			t.Errorf("tickets = %d, want %d", count, n)
+		}
+		if groups, items := e.group.Stats(); items != n || groups < 1 {
+			t.Errorf("group committer wrote %d items in %d groups, want %d items", items, groups, n)
 		}
 	})
 }

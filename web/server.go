@@ -39,6 +39,10 @@ type Options struct {
 	// cookies. Nil makes TOTP sign-in and API keys fail with org.ErrNoVault
 	// and signs device cookies with a random key that lasts as long as the process.
 	Protector *privacy.Protector
+	// GroupCommit, when set, records the items of POST /api/items, which
+	// channels send in bursts, in shared transactions. Nil records each item
+	// in a transaction of its own.
+	GroupCommit *workflow.GroupCommitter
 }
 
 // Server is the HTTP handler of minyi.
@@ -55,6 +59,7 @@ type Server struct {
 	citizenOpts CitizenOptions
 	audit       *audit.Log
 	protector   *privacy.Protector
+	group       *workflow.GroupCommitter
 }
 
 // New builds the server and its routes.
@@ -67,6 +72,7 @@ func New(o Options) *Server {
 	s.citizenOpts = o.Citizen
 	s.audit = o.Audit
 	s.protector = o.Protector
+	s.group = o.GroupCommit
 	for _, table := range [][]Route{s.apiRoutes(), s.authRoutes(), s.citizenRoutes(), s.consoleRoutes(),
 		s.searchRoutes(), s.voiceRoutes(o.Voice), s.routingRoutes(), s.contactRoutes(),
 		s.auditRoutes()} {

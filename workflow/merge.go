@@ -134,18 +134,36 @@ func (s *Service) MergeDuplicate(ctx context.Context, actor ticket.Actor, id, le
 // duplicateOf, with the score and reasons of the check. A suggestion that
 // exists already keeps its status.
 func (s *Service) SuggestDuplicate(ctx context.Context, id, duplicateOf int64, score float64, reasons []string) error {
-	b, err := json.Marshal(reasons)
-	if err != nil {
-		return fmt.Errorf("workflow: duplicate reasons: %w", err)
-	}
+	return s.SuggestDuplicates(ctx, id, []DuplicateSuggestion{{Of: duplicateOf, Score: score, Reasons: reasons}})
+}
+
+// DuplicateSuggestion is one ticket that a new ticket looks like a duplicate
+// of, with the score and reasons of the check.
+type DuplicateSuggestion struct {
+	Of      int64
+	Score   float64
+	Reasons []string
+}
+
+// SuggestDuplicates records every suggestion of ticket id in one transaction,
+// and so one durable commit. A suggestion that exists already keeps its
+// status.
+func (s *Service) SuggestDuplicates(ctx context.Context, id int64, matches []DuplicateSuggestion) error {
 	now := s.opts.Now().UnixMilli()
-	_, err = s.db.ExecContext(ctx, `INSERT INTO ticket_duplicates (ticket_id, duplicate_of, score, reasons, status,
-		created_at, updated_at) VALUES (?, ?, ?, ?, 'suggested', ?, ?) ON CONFLICT (ticket_id, duplicate_of) DO NOTHING`,
-		id, duplicateOf, score, string(b), now, now)
-	if err != nil {
-		return fmt.Errorf("workflow: suggest duplicate %d of %d: %w", id, duplicateOf, err)
-	}
-	return nil
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, m := range matches {
+			b, err := json.Marshal(m.Reasons)
+			if err != nil {
+				return fmt.Errorf("workflow: duplicate reasons: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_duplicates (ticket_id, duplicate_of, score, reasons,
+				status, created_at, updated_at) VALUES (?, ?, ?, ?, 'suggested', ?, ?)
+				ON CONFLICT (ticket_id, duplicate_of) DO NOTHING`, id, m.Of, m.Score, string(b), now, now); err != nil {
+				return fmt.Errorf("workflow: suggest duplicate %d of %d: %w", id, m.Of, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Suggestion is a stored duplicate suggestion.

@@ -108,7 +108,7 @@ func TestCheckDuplicates(t *testing.T) {
 				t.Fatal(err)
 			}
 			tickets = append(tickets, tk)
-			if _, err := idx.CheckTicket(ctx, e.svc, tk); err != nil {
+			if _, err := idx.CheckTicket(ctx, suggester{e.svc}, tk); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -126,4 +126,15 @@ func TestCheckDuplicates(t *testing.T) {
 			t.Errorf("index holds %d tickets, want 3", idx.Len())
 		}
 	})
+}
+
+// suggester stores the matches of a dedup.Index as the service's suggestions.
+type suggester struct{ svc *workflow.Service }
+
+func (s suggester) SuggestDuplicates(ctx context.Context, id int64, matches []dedup.Match) error {
+	dups := make([]workflow.DuplicateSuggestion, len(matches))
+	for i, m := range matches {
+		dups[i] = workflow.DuplicateSuggestion{Of: m.ID, Score: m.Score, Reasons: m.Reasons}
+	}
+	return s.svc.SuggestDuplicates(ctx, id, dups)
 }

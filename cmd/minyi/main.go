@@ -40,4 +40,5 @@ var commands = map[string]command{
 	"qr":       {"create, list, revoke, reissue and print QR codes", runQR},
 	"keys":     {"rotate and retire the personal-data encryption keys", runKeys},
 	"privacy":  {"purge personal data past the profile's retention period", runPrivacy},
+	"bench":    {"post generated items to a running minyi and report throughput", runBench},
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"minyi/kpi"
@@ -25,6 +26,9 @@ type serveOptions struct {
 	keyFile  string
 	clientCA string // PEM file of CAs whose client certificates sign staff in, or "any"
 	audit    checkpointOptions
+	// groupSize bounds the items of POST /api/items written in one
+	// transaction; 1 writes each in its own.
+	groupSize int
 }
 
 func (o *serveOptions) register(fs *flag.FlagSet) {
@@ -34,6 +38,12 @@ func (o *serveOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.clientCA, "tls-client-ca", os.Getenv("MINYI_TLS_CLIENT_CA"),
 		"ask browsers for a staff client certificate as second factor: a PEM file of the issuing CAs, "+
 			"or \"any\" to accept any certificate whose fingerprint is mapped to an account (env MINYI_TLS_CLIENT_CA)")
+	groupSize := workflow.DefaultGroupSize
+	if v, err := strconv.Atoi(os.Getenv("MINYI_GROUP_COMMIT")); err == nil && v > 0 {
+		groupSize = v
+	}
+	fs.IntVar(&o.groupSize, "group-commit", groupSize,
+		"most items of POST /api/items committed in one transaction; 1 commits each alone (env MINYI_GROUP_COMMIT)")
 	o.audit.register(fs)
 }
 
@@ -82,8 +92,13 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	if err != nil {
 		return err
 	}
+	var group *workflow.GroupCommitter
+	if o.groupSize > 1 {
+		group = workflow.NewGroupCommitter(svc, o.groupSize)
+		defer group.Close() // after the HTTP server has stopped, so no item is cut off
+	}
 	srv := web.New(web.Options{
-		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog, Protector: prot,
+		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog, Protector: prot, GroupCommit: group,
 		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
 		Voice:   a.voiceOptions(),
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {

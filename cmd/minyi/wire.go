@@ -156,13 +156,25 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 		Urgency: classify.Urgent, Audit: workflow.AuditLog(log), Logger: a.log,
 		Relay: relay, SMSTrackingCode: relay != nil,
 		OnCreated: func(ctx context.Context, t *ticket.Ticket) {
-			if _, err := dups.CheckTicket(ctx, svc, t); err != nil {
+			if _, err := dups.CheckTicket(ctx, duplicateSuggester{svc}, t); err != nil {
 				a.log.Warn("duplicate check failed", "ticket_id", t.ID, "error", err)
 			}
 		},
 		OnEnded: dups.Remove,
 	})
 	return svc, err
+}
+
+// duplicateSuggester stores the matches of the duplicate index as the
+// service's suggestions.
+type duplicateSuggester struct{ svc *workflow.Service }
+
+func (d duplicateSuggester) SuggestDuplicates(ctx context.Context, id int64, matches []dedup.Match) error {
+	dups := make([]workflow.DuplicateSuggestion, len(matches))
+	for i, m := range matches {
+		dups[i] = workflow.DuplicateSuggestion{Of: m.ID, Score: m.Score, Reasons: m.Reasons}
+	}
+	return d.svc.SuggestDuplicates(ctx, id, dups)
 }
 
 // dedupWindow is how far back open tickets are loaded into the duplicate
