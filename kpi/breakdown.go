@@ -43,6 +43,29 @@ func CountBy(ctx context.Context, q store.Querier, f Filter, dim Dimension) ([]G
 	if err != nil {
 		return nil, err
 	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []Group
+	if rollups {
+		out, err = rollupCountBy(ctx, q, b, dim)
+	} else {
+		out, err = scanCountBy(ctx, q, b, dim)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Received != out[j].Received {
+			return out[i].Received > out[j].Received
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+func scanCountBy(ctx context.Context, q store.Querier, b bounds, dim Dimension) ([]Group, error) {
 	where, args := b.where("received_at")
 	col := "COALESCE(" + string(dim) + ", '')"
 	rows, err := q.QueryContext(ctx, "SELECT "+col+", COUNT(*) FROM tickets WHERE 1 = 1"+where+
@@ -62,12 +85,6 @@ func CountBy(ctx context.Context, q store.Querier, f Filter, dim Dimension) ([]G
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("kpi: count by %s: %w", dim, err)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Received != out[j].Received {
-			return out[i].Received > out[j].Received
-		}
-		return out[i].Key < out[j].Key
-	})
 	return out, nil
 }
 
@@ -88,8 +105,7 @@ func Trend(ctx context.Context, q store.Querier, f Filter) ([]DayCount, error) {
 		return nil, err
 	}
 	days := map[string]*DayCount{}
-	day := func(ms int64) *DayCount {
-		date := time.UnixMilli(ms).In(b.loc).Format(time.DateOnly)
+	day := func(date string) *DayCount {
 		d := days[date]
 		if d == nil {
 			d = &DayCount{Date: date}
@@ -99,18 +115,20 @@ func Trend(ctx context.Context, q store.Querier, f Filter) ([]DayCount, error) {
 	}
 	if b.from != 0 && b.to != 0 {
 		for t := time.UnixMilli(b.from).In(b.loc); t.UnixMilli() < b.to; t = dayStart(t, b.loc, 1) {
-			day(t.UnixMilli())
+			day(dayOf(t.UnixMilli(), b.loc))
 		}
 	}
-	where, args := b.where("received_at")
-	if err := eachMillis(ctx, q, "SELECT received_at FROM tickets WHERE 1 = 1"+where, args,
-		func(ms int64) { day(ms).Received++ }); err != nil {
-		return nil, fmt.Errorf("kpi: trend: %w", err)
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	where, args = b.where("closed_at")
-	if err := eachMillis(ctx, q, "SELECT closed_at FROM tickets WHERE state = '"+string(ticket.Closed)+"'"+where,
-		args, func(ms int64) { day(ms).Closed++ }); err != nil {
-		return nil, fmt.Errorf("kpi: trend: %w", err)
+	if rollups {
+		err = rollupTrend(ctx, q, b, day)
+	} else {
+		err = scanTrend(ctx, q, b, day)
+	}
+	if err != nil {
+		return nil, err
 	}
 	out := make([]DayCount, 0, len(days))
 	for _, d := range days {
@@ -118,6 +136,20 @@ func Trend(ctx context.Context, q store.Querier, f Filter) ([]DayCount, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out, nil
+}
+
+func scanTrend(ctx context.Context, q store.Querier, b bounds, day func(date string) *DayCount) error {
+	where, args := b.where("received_at")
+	if err := eachMillis(ctx, q, "SELECT received_at FROM tickets WHERE 1 = 1"+where, args,
+		func(ms int64) { day(dayOf(ms, b.loc)).Received++ }); err != nil {
+		return fmt.Errorf("kpi: trend: %w", err)
+	}
+	where, args = b.where("closed_at")
+	if err := eachMillis(ctx, q, "SELECT closed_at FROM tickets WHERE state = '"+string(ticket.Closed)+"'"+where,
+		args, func(ms int64) { day(dayOf(ms, b.loc)).Closed++ }); err != nil {
+		return fmt.Errorf("kpi: trend: %w", err)
+	}
+	return nil
 }
 
 func eachMillis(ctx context.Context, q store.Querier, query string, args []any, fn func(int64)) error {

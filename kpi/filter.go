@@ -24,6 +24,10 @@ type Filter struct {
 	// Now is the time against which a deadline counts as passed. Zero means
 	// time.Now().
 	Now time.Time
+
+	// scan makes every KPI scan the tickets even where the rollups could
+	// answer. Tests set it to compare both ways.
+	scan bool
 }
 
 // bounds is a Filter resolved to Unix milliseconds: [from, to), with 0 for an
@@ -33,6 +37,7 @@ type bounds struct {
 	unitPath string
 	loc      *time.Location
 	now      int64
+	scan     bool
 }
 
 func (f Filter) resolve() (bounds, error) {
@@ -43,7 +48,7 @@ func (f Filter) resolve() (bounds, error) {
 			return bounds{}, fmt.Errorf("kpi: zone %s: %w", DefaultZone, err)
 		}
 	}
-	b := bounds{unitPath: f.UnitPath, loc: loc, now: f.Now.UnixMilli()}
+	b := bounds{unitPath: f.UnitPath, loc: loc, now: f.Now.UnixMilli(), scan: f.scan}
 	if f.Now.IsZero() {
 		b.now = time.Now().UnixMilli()
 	}

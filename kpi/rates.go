@@ -47,6 +47,13 @@ func CallbackRate(ctx context.Context, q store.Querier, f Filter) (Ratio, error)
 	if err != nil {
 		return Ratio{}, err
 	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Ratio{}, err
+	}
+	if rollups {
+		return b.rollupRatio(ctx, q, "callback rate", metricClosedCalledBack, metricClosed)
+	}
 	where, args := b.where("closed_at")
 	where += " AND state = '" + string(ticket.Closed) + "'"
 	num := "called_back_at IS NOT NULL AND callback_result IN " + callbackOutcomes
@@ -66,6 +73,13 @@ func RectificationRate(ctx context.Context, q store.Querier, f Filter) (Ratio, e
 	b, err := f.resolve()
 	if err != nil {
 		return Ratio{}, err
+	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Ratio{}, err
+	}
+	if rollups {
+		return b.rollupRatio(ctx, q, "rectification rate", metricRectified, metricRectificationNeeded)
 	}
 	where, args := b.where("replied_at")
 	where += " AND needs_rectification = 1"
@@ -87,6 +101,13 @@ func ResponseRate(ctx context.Context, q store.Querier, f Filter) (Ratio, error)
 	b, err := f.resolve()
 	if err != nil {
 		return Ratio{}, err
+	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Ratio{}, err
+	}
+	if rollups {
+		return rollupResponse(ctx, q, b)
 	}
 	where, args := b.where("dispatched_at")
 	where += " AND accept_due IS NOT NULL" +
@@ -111,6 +132,13 @@ func SatisfactionRate(ctx context.Context, q store.Querier, f Filter) (Ratio, er
 	b, err := f.resolve()
 	if err != nil {
 		return Ratio{}, err
+	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Ratio{}, err
+	}
+	if rollups {
+		return b.rollupRatio(ctx, q, "satisfaction rate", metricRatedGood, metricRated)
 	}
 	where, args := b.where("e.at")
 	// The workflow writes details as compact JSON, so the outcome appears as
@@ -170,6 +198,13 @@ func DailyCompletionRate(ctx context.Context, q store.Querier, f Filter) (Daily,
 	if err != nil {
 		return Daily{}, err
 	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Daily{}, err
+	}
+	if rollups {
+		return rollupDailyCompletion(ctx, q, b)
+	}
 	where, args := b.where("reply_due")
 	where += " AND NOT (replied_at IS NULL AND state IN " + takenAway + ")" +
 		" AND (replied_at IS NOT NULL OR reply_due <= ?)"
@@ -228,6 +263,13 @@ func TicketCounts(ctx context.Context, q store.Querier, f Filter) (Counts, error
 	b, err := f.resolve()
 	if err != nil {
 		return Counts{}, err
+	}
+	rollups, err := b.useRollups(ctx, q)
+	if err != nil {
+		return Counts{}, err
+	}
+	if rollups {
+		return rollupCounts(ctx, q, b)
 	}
 	var c Counts
 	where, args := b.where("received_at")

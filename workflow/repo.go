@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"minyi/kpi"
 	"minyi/store"
 	"minyi/ticket"
 )
@@ -61,18 +62,32 @@ func nullString(s string) any {
 	return s
 }
 
+// insertTicket inserts t and adds it to the KPI rollups in the same
+// transaction.
 func insertTicket(ctx context.Context, tx *store.Tx, t *ticket.Ticket, now int64) (int64, error) {
-	return store.InsertID(ctx, tx, `INSERT INTO tickets (tracking_code, channel, external_id, kind, title, body,
+	id, err := store.InsertID(ctx, tx, `INSERT INTO tickets (tracking_code, channel, external_id, kind, title, body,
 		place, code_id, officer_id, citizen_key, state, priority, urgent, received_at, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.TrackingCode, t.Channel, nullString(t.ExternalID), t.Kind, t.Title, t.Body, t.Place,
 		nullString(t.CodeID), nullString(t.OfficerID), nullString(t.CitizenKey), string(t.State), t.Priority,
 		store.Bool(t.Urgent), t.ReceivedAt.UnixMilli(), t.Version, now, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := kpi.TrackInsert(ctx, tx, id); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // saveTicket writes every mutable column of t, guarded by the version it was
 // loaded with, so two concurrent actions on one ticket cannot both succeed.
+// It moves the ticket's KPI rollup counts in the same transaction.
 func saveTicket(ctx context.Context, tx *store.Tx, t *ticket.Ticket, loadedVersion int, now int64) error {
+	rollup, err := kpi.BeforeUpdate(ctx, tx, t.ID)
+	if err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE tickets SET kind = ?, state = ?, unit_id = ?, unit_path = ?, tag = ?,
 		tag_confidence = ?, tag_source = ?, route_source = ?, triage_reason = ?, priority = ?, urgent = ?,
 		supervised = ?, supervise_due = ?, extension = ?, overdue = ?, dispatched_at = ?, accept_due = ?,
@@ -96,7 +111,7 @@ func saveTicket(ctx context.Context, tx *store.Tx, t *ticket.Ticket, loadedVersi
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("ticket %d: %w", t.ID, ErrConflict)
 	}
-	return nil
+	return rollup.Apply(ctx, tx)
 }
 
 func nullInt(v int64) any {
@@ -126,7 +141,7 @@ func insertEvent(ctx context.Context, tx *store.Tx, ev ticket.Event) error {
 	if err != nil {
 		return fmt.Errorf("workflow: event for ticket %d: %w", ev.TicketID, err)
 	}
-	return nil
+	return kpi.TrackEvent(ctx, tx, ev.TicketID, ev.Action, ev.At.UnixMilli(), details)
 }
 
 func loadEvents(ctx context.Context, q store.Querier, id int64) ([]ticket.Event, error) {
