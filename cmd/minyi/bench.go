@@ -100,6 +100,9 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if failed.Load() == int64(*n) {
+		return fmt.Errorf("bench: all %d items failed, the first with: %w", *n, firstErr)
+	}
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
 		return latencies[int(p*float64(len(latencies)-1))].Round(10 * time.Microsecond)
