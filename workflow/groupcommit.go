@@ -145,17 +145,31 @@ func (g *GroupCommitter) write() {
 	}
 }
 
-// commit writes a group in one transaction. When that fails, because one
-// item repeats an external id that another request has just created or for
-// any other reason, each item is written in a transaction of its own, so one
+// commit writes a group in one transaction. An item whose channel and
+// external id repeat an earlier item of the group is left out of it and
+// answered with errDuplicate once the earlier one is written, so that a
+// client resending a request does not break its group. When the transaction
+// fails for any other reason, such as an external id that another request
+// has just created, each item is written in a transaction of its own, so one
 // item's failure is that item's alone.
 func (g *GroupCommitter) commit(group []*groupItem) {
 	s := g.svc
 	ctx := context.Background()
 	g.groups.Add(1)
 	g.items.Add(int64(len(group)))
-	batch := make([]*prepared, len(group))
-	for i, it := range group {
+	var firsts, repeats []*groupItem
+	seen := map[[2]string]bool{}
+	for _, it := range group {
+		key := [2]string{it.p.sub.Channel, it.p.sub.ExternalID}
+		if key[1] != "" && seen[key] {
+			repeats = append(repeats, it)
+			continue
+		}
+		seen[key] = true
+		firsts = append(firsts, it)
+	}
+	batch := make([]*prepared, len(firsts))
+	for i, it := range firsts {
 		batch[i] = it.p
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -166,14 +180,21 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		}
 		return indexCreated(ctx, tx, batch)
 	})
-	if err == nil || len(group) == 1 {
-		for _, it := range group {
+	if err == nil || len(firsts) == 1 {
+		for _, it := range firsts {
 			it.done <- err
+		}
+		for _, it := range repeats {
+			if err == nil || errors.Is(err, errDuplicate) {
+				it.done <- errDuplicate // Submit then returns the ticket of the earlier item
+			} else {
+				it.done <- err
+			}
 		}
 		return
 	}
 	s.log.Warn("group commit failed, writing one by one", "submissions", len(group), "error", err)
-	for _, it := range group {
+	for _, it := range append(firsts, repeats...) {
 		// The failed transaction changed the prepared ticket (id, state,
 		// version), so the submission is prepared again, at its first time.
 		sub := it.p.sub
