@@ -32,6 +32,29 @@ const (
 // ErrMail is wrapped by the error for a mail that cannot be parsed.
 var ErrMail = errors.New("invalid mail")
 
+// limitError is the error for a mail over maxMailDepth or maxMailParts. It
+// wraps ErrMail, and it rejects the whole mail even when it comes from a
+// forwarded mail inside it, whose other errors only drop its text.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string { return ErrMail.Error() + ": " + e.msg }
+func (e *limitError) Unwrap() error { return ErrMail }
+
+// maxQuotedChars is how much raw mail content an error message quotes, in
+// characters. Errors end up in summaries and logs, so they show only the
+// start of a value that may hold personal data.
+const maxQuotedChars = 40
+
+// shortenQuote returns the first maxQuotedChars characters of s, valid
+// UTF-8, with "…" in place of the rest.
+func shortenQuote(s string) string {
+	s = strings.ToValidUTF8(s, "\ufffd")
+	if CharCount(s) <= maxQuotedChars {
+		return s
+	}
+	return Truncate(s, maxQuotedChars) + "…"
+}
+
 // SkipError is the error Reader.Next returns for a record that is not an
 // item at all, such as an automatic reply. The caller counts it and goes on
 // reading.
@@ -72,7 +95,13 @@ func parseMail(data []byte) (mailMessage, error) {
 	}
 	msg, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
-		return m, fmt.Errorf("%w: headers: %v", ErrMail, err)
+		// The error quotes the malformed line, which may be the text of
+		// the appeal.
+		msg := err.Error()
+		if head, line, ok := strings.Cut(msg, ": "); ok {
+			msg = head + ": " + shortenQuote(line)
+		}
+		return m, fmt.Errorf("%w: headers: %s", ErrMail, msg)
 	}
 	h := textproto.MIMEHeader(msg.Header)
 	mediaType, params := parseHeaderParams(h.Get("Content-Type"))
@@ -97,7 +126,7 @@ func parseMail(data []byte) (mailMessage, error) {
 	if senderErr != nil {
 		return m, fmt.Errorf("from: %w", senderErr)
 	}
-	m.messageID = messageID(h.Get("Message-Id"), m.address)
+	m.messageID = messageID(h.Get("Message-Id"))
 	if m.date, err = mailDate(h); err != nil {
 		return m, err
 	}
@@ -132,25 +161,49 @@ func (m mailMessage) row(line int) Row {
 	return Row{Line: line, ID: m.messageID, Title: m.subject, Body: body, Time: m.date, Name: m.name}
 }
 
-// mailText is the body text found in a MIME tree, plain and HTML apart.
+// mailText is the body text found in a MIME tree: plain, HTML and the
+// quoted text of forwarded mails apart.
 type mailText struct {
-	plain []string
-	html  []string
+	plain     []string
+	html      []string
+	forwarded []string // each one already formatted by forwardedText
 }
 
 // join returns the plain-text parts, or when there are none the text of the
-// HTML parts.
+// HTML parts, followed by the forwarded mails.
 func (t mailText) join() string {
-	if len(t.plain) > 0 {
-		return strings.Join(t.plain, "\n\n")
-	}
-	var out []string
-	for _, h := range t.html {
-		if s := htmlToText(h); s != "" {
-			out = append(out, s)
+	out := t.plain
+	if len(out) == 0 {
+		for _, h := range t.html {
+			if s := htmlToText(h); s != "" {
+				out = append(out, s)
+			}
 		}
 	}
-	return strings.Join(out, "\n\n")
+	return strings.Join(append(out, t.forwarded...), "\n\n")
+}
+
+// forwardedHeading starts the quoted text of a forwarded mail in the body.
+const forwardedHeading = "---- 转发的邮件 ----"
+
+// forwardedText formats a forwarded mail for the body: the heading, the
+// subject, and the text with every line quoted by "> ". It leaves out the
+// forwarded mail's sender, date and recipients.
+func forwardedText(subject, text string) string {
+	var b strings.Builder
+	b.WriteString(forwardedHeading)
+	if subject != "" {
+		b.WriteString("\n主题：" + subject)
+	}
+	if text != "" {
+		for line := range strings.SplitSeq(text, "\n") {
+			b.WriteString("\n>")
+			if line != "" {
+				b.WriteString(" " + line)
+			}
+		}
+	}
+	return b.String()
 }
 
 // mailParser walks the MIME tree of one mail.
@@ -165,7 +218,7 @@ type mailParser struct {
 func (p *mailParser) walk(h textproto.MIMEHeader, body []byte, depth int) (mailText, error) {
 	p.parts++
 	if p.parts > maxMailParts {
-		return mailText{}, fmt.Errorf("%w: more than %d MIME parts", ErrMail, maxMailParts)
+		return mailText{}, &limitError{fmt.Sprintf("more than %d MIME parts", maxMailParts)}
 	}
 	mediaType, params := parseHeaderParams(h.Get("Content-Type"))
 	if mediaType == "" {
@@ -173,6 +226,13 @@ func (p *mailParser) walk(h textproto.MIMEHeader, body []byte, depth int) (mailT
 	}
 	if strings.HasPrefix(mediaType, "multipart/") {
 		return p.walkMultipart(mediaType, params["boundary"], body, depth)
+	}
+
+	if mediaType == "message/rfc822" {
+		forwarded, ok, err := p.walkForwarded(h, body, depth)
+		if err != nil || ok {
+			return forwarded, err
+		}
 	}
 
 	disposition, dispParams := parseHeaderParams(h.Get("Content-Disposition"))
@@ -211,10 +271,11 @@ func (p *mailParser) walk(h textproto.MIMEHeader, body []byte, depth int) (mailT
 
 // walkMultipart walks the parts of a multipart entity. Of the parts of
 // multipart/alternative it takes the first with plain text, or else the
-// first with HTML; of other multipart types it takes every part in order.
+// first with HTML or a forwarded mail; of other multipart types it takes
+// every part in order.
 func (p *mailParser) walkMultipart(mediaType, boundary string, body []byte, depth int) (mailText, error) {
 	if depth >= maxMailDepth {
-		return mailText{}, fmt.Errorf("%w: multipart nested more than %d levels", ErrMail, maxMailDepth)
+		return mailText{}, &limitError{fmt.Sprintf("multipart nested more than %d levels", maxMailDepth)}
 	}
 	if boundary == "" {
 		return mailText{}, fmt.Errorf("%w: %s without a boundary", ErrMail, mediaType)
@@ -255,7 +316,7 @@ func (p *mailParser) walkMultipart(mediaType, boundary string, body []byte, dept
 			}
 		}
 		for _, c := range children {
-			if len(c.html) > 0 {
+			if len(c.html) > 0 || len(c.forwarded) > 0 {
 				return c, nil
 			}
 		}
@@ -264,8 +325,57 @@ func (p *mailParser) walkMultipart(mediaType, boundary string, body []byte, dept
 	for _, c := range children {
 		out.plain = append(out.plain, c.plain...)
 		out.html = append(out.html, c.html...)
+		out.forwarded = append(out.forwarded, c.forwarded...)
 	}
 	return out, nil
+}
+
+// walkForwarded reads a message/rfc822 part, a forwarded mail, and returns
+// its subject and text as one forwarded entry, walking its MIME tree one
+// level deeper. It returns ok false when the forwarded mail cannot be read
+// or has no text, so the caller lists it as an attachment, and an error only
+// for a mail over the nesting or part limits.
+func (p *mailParser) walkForwarded(h textproto.MIMEHeader, body []byte, depth int) (text mailText, ok bool, err error) {
+	if depth >= maxMailDepth {
+		return mailText{}, false, &limitError{fmt.Sprintf("forwarded mails nested more than %d levels", maxMailDepth)}
+	}
+	raw, err := decodeTransfer(h.Get("Content-Transfer-Encoding"), body)
+	if err != nil {
+		return mailText{}, false, nil
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return mailText{}, false, nil
+	}
+	inner := textproto.MIMEHeader(msg.Header)
+	innerBody, err := io.ReadAll(msg.Body)
+	if err != nil {
+		return mailText{}, false, nil
+	}
+	mediaType, params := parseHeaderParams(inner.Get("Content-Type"))
+	fallback := ""
+	if strings.HasPrefix(mediaType, "text/") {
+		fallback = params["charset"]
+	}
+	subject, err := decodeHeader(inner.Get("Subject"), fallback)
+	if err != nil {
+		return mailText{}, false, nil
+	}
+
+	// An unreadable forwarded mail leaves no trace but its attachment name.
+	attachments, charsets := len(p.attachments), len(p.charsets)
+	innerText, err := p.walk(inner, innerBody, depth+1)
+	var limit *limitError
+	if errors.As(err, &limit) {
+		return mailText{}, false, err
+	}
+	subject = strings.TrimSpace(subject)
+	joined := innerText.join()
+	if err != nil || (subject == "" && joined == "") {
+		p.attachments, p.charsets = p.attachments[:attachments], p.charsets[:charsets]
+		return mailText{}, false, nil
+	}
+	return mailText{forwarded: []string{forwardedText(subject, joined)}}, true, nil
 }
 
 // addAttachment records the name of a part that is not body text. An
@@ -284,12 +394,16 @@ func (p *mailParser) addAttachment(name, mediaType, disposition string) {
 	name = decoded
 	// Some clients send the sender's whole path; only the base name is news.
 	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), `\`, "/"))
+	// A control character becomes a space rather than being removed, so the
+	// digits on either side stay apart: a run of digits glued longer than a
+	// phone number is not masked.
 	name = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
-			return -1
+			return ' '
 		}
 		return r
 	}, name)
+	name = strings.TrimSpace(name)
 	if name == "." || name == "/" {
 		name = ""
 	}
@@ -403,20 +517,32 @@ func parseSender(raw, fallback string) (name, address string, err error) {
 	return name, address, nil
 }
 
-// messageID returns the external id of a mail: its Message-ID without the
-// angle brackets. An id too long for a row, or one that contains the
-// sender's address (external ids are shown to staff in clear), is replaced
-// by a hash of itself, which still recognises the same mail.
-func messageID(raw, sender string) string {
-	id := strings.TrimSpace(raw)
-	id = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">"))
+// messageIDPrefix starts every external id made from a Message-ID.
+const messageIDPrefix = "mid:"
+
+// messageID returns the external id of a mail: "mid:" and the first 16
+// bytes of the SHA-256 of its normalised Message-ID, in hex. A Message-ID
+// often encodes the sender, such as <13812345678.1717380000.abc@139.com>,
+// and external ids are shown to staff, so it is never stored in clear. The
+// hash still recognises the same mail when it is imported again. It returns
+// "" for a mail without a Message-ID.
+func messageID(raw string) string {
+	id := normalizeMessageID(raw)
 	if id == "" {
 		return ""
 	}
-	if CharCount(id) > MaxIDChars ||
-		(sender != "" && strings.Contains(strings.ToLower(id), strings.ToLower(sender))) {
-		sum := sha256.Sum256([]byte(id))
-		return "message-id-sha256:" + hex.EncodeToString(sum[:16])
+	sum := sha256.Sum256([]byte(id))
+	return messageIDPrefix + hex.EncodeToString(sum[:16])
+}
+
+// normalizeMessageID removes the angle brackets and all white space, such
+// as that of a folded header, and lowers the case of the part after the
+// last "@". That part is a domain name, and DNS ignores its case.
+func normalizeMessageID(raw string) string {
+	id := strings.Join(strings.Fields(raw), "")
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	if i := strings.LastIndexByte(id, '@'); i >= 0 {
+		id = id[:i] + strings.ToLower(id[i:])
 	}
 	return id
 }

@@ -58,7 +58,7 @@ func decodeCharset(label string, b []byte) (string, error) {
 	dec, ok := mailCharsets[label]
 	if !ok && label != "" {
 		return "", fmt.Errorf("%w: charset %q; supported are UTF-8, GB2312/GBK/GB18030, Big5 and ISO-8859-1",
-			ErrCharset, label)
+			ErrCharset, shortenQuote(label))
 	}
 	if dec == nil {
 		if utf8.Valid(b) {
@@ -99,7 +99,7 @@ func decodeTransfer(cte string, b []byte) ([]byte, error) {
 	case "quoted-printable":
 		return decodeQuotedPrintable(b), nil
 	}
-	return nil, fmt.Errorf("unsupported Content-Transfer-Encoding %q", cte)
+	return nil, fmt.Errorf("unsupported Content-Transfer-Encoding %q", shortenQuote(cte))
 }
 
 // decodeBase64 decodes base64 leniently, as mail readers do: it ignores

@@ -26,6 +26,7 @@ func FuzzParseMail(f *testing.F) {
 	f.Add([]byte("Content-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>&amp;</p>\r\n--x--"))
 	f.Add([]byte("Content-Disposition: attachment; filename*0*=gbk''%C2%B7; filename*1=.jpg\r\nContent-Type: image/png\r\n\r\n"))
 	f.Add([]byte("Date: Mon, 3 Jun 2024 10:00:00 CST\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E8=B7=AF=\r\n=ZZ"))
+	f.Add([]byte(forwardedMail("见转发", "Subject: =?utf-8?B?5Y6f5Lu2?=\r\nContent-Type: message/rfc822\r\n\r\nSubject: b\r\n\r\nc")))
 	loc := time.FixedZone("test", 8*3600)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := parseMail(data)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // parseHeaderParams splits a Content-Type or Content-Disposition value into
@@ -120,7 +119,11 @@ func splitParams(v string) []string {
 }
 
 // unquoteParam removes the quotes of a quoted-string and its backslash
-// escapes; an unquoted value is returned as it is.
+// escapes; an unquoted value is returned as it is. Only \" and \\ are read
+// as escapes, and any other backslash stays, because some clients send a
+// Windows path such as "..\dir\13811112222.pdf" without escaping it, as
+// mime.ParseMediaType also assumes. Removing those backslashes would glue
+// the path into one name.
 func unquoteParam(v string) string {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return v
@@ -128,7 +131,7 @@ func unquoteParam(v string) string {
 	v = v[1 : len(v)-1]
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
-		if v[i] == '\\' && i+1 < len(v) {
+		if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '"' || v[i+1] == '\\') {
 			i++
 		}
 		b.WriteByte(v[i])
@@ -174,10 +177,7 @@ func mailDate(h textproto.MIMEHeader) (string, error) {
 		}
 	}
 	if date != "" {
-		if !utf8.ValidString(date) {
-			date = strings.ToValidUTF8(date, "\ufffd")
-		}
-		return "", fmt.Errorf("intake: %w: Date header %q", ErrTime, date)
+		return "", fmt.Errorf("intake: %w: Date header %q", ErrTime, shortenQuote(date))
 	}
 	return "", nil
 }

@@ -23,10 +23,11 @@ const MailExt = ".eml"
 // extension, and when no mail is found. opts.MaxBytes limits each mail, and
 // opts.Map and opts.Sheet do not apply.
 //
-// A mail's Message-ID becomes the row's ID, its Date the time, the sender's
-// display name the name, its Subject the title, and its text the body, with
-// the names of its attachments on a last line "附件：a.jpg, b.pdf". The
-// sender's address is not stored.
+// A hash of a mail's Message-ID becomes the row's ID, its Date the time, the
+// sender's display name the name, its Subject the title, and its text the
+// body. The text of forwarded mails follows, quoted, and the names of the
+// attachments come on a last line "附件：a.jpg, b.pdf". The sender's address
+// is not stored.
 func OpenMail(paths []string, opts ReadOptions) (*Reader, error) {
 	files, err := mailFiles(paths)
 	if err != nil {

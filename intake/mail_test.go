@@ -40,18 +40,18 @@ func TestOpenMailFolder(t *testing.T) {
 		t.Errorf("encoding %q, want %q", r.Encoding(), want)
 	}
 	want := map[int]Row{
-		1: {ID: "gen-gbk-1@example.org", Title: "镕泰路夜间施工噪音扰民–请处理",
+		1: {ID: messageID("<gen-gbk-1@example.org>"), Title: "镕泰路夜间施工噪音扰民–请处理",
 			Body: "民警同志您好：镕泰路堃华小区旁的工地每晚施工到凌晨两点，噪音扰民–已持续十天，请尽快处理。",
 			Time: "2024-06-04T21:30:00+08:00", Name: "赵样例"},
-		2: {ID: "gen-att-2@example.org", Title: "转发: 占道经营照片",
+		2: {ID: messageID("<gen-att-2@example.org>"), Title: "转发: 占道经营照片",
 			Body: "您好，附件是昨晚拍的现场照片和举报材料，请查收。\n\n附件：现场照片_镕泰路.jpg, 举报材料.pdf",
 			Time: "2024-06-05T08:12:00+08:00", Name: "Qian Shili"},
-		3: {ID: "gen-html-3@example.org", Title: "路灯不亮",
+		3: {ID: messageID("<gen-html-3@example.org>"), Title: "路灯不亮",
 			Body: "民警同志：\n\n和平里 3 号楼前的路灯坏了&一直没人修。\n\n谢谢<孙>",
 			Time: "2024-06-06T19:45:10+08:00", Name: "孙示例"},
-		6: {ID: "gen-big5-6@example.org", Title: "違規停車", Body: "請派員處理中正路口違規停車。",
+		6: {ID: messageID("<gen-big5-6@example.org>"), Title: "違規停車", Body: "請派員處理中正路口違規停車。",
 			Time: "2024-06-07T07:30:00+08:00", Name: "吳範例"},
-		8: {ID: "gen-naive-8@example.org", Title: "回复: 信号灯故障",
+		8: {ID: messageID("<gen-naive-8@example.org>"), Title: "回复: 信号灯故障",
 			Body: "Bonjour, le feu rouge près de l'école est en panne.", Time: "2024-06-08 10:20:30", Name: "Feng Yangli"},
 	}
 	skipped := map[int]string{4: SkipAutoReply, 5: SkipBounce}
@@ -419,22 +419,84 @@ func TestParseSender(t *testing.T) {
 }
 
 func TestMessageID(t *testing.T) {
-	if got := messageID(" <abc@mx.example.org> ", "a@example.org"); got != "abc@mx.example.org" {
-		t.Errorf("plain id = %q", got)
+	tests := []struct {
+		raw    string
+		secret string // a part of the id that must not be stored
+	}{
+		{"<13812345678.1717380000.abc@139.com>", "13812345678"},
+		{"<CAJ+qq.user=example.com.abc@mail.example.com>", "user=example.com"},
+		{"<abc@mx.example.org>", "abc@mx"},
+		{"<" + strings.Repeat("x", MaxIDChars) + "@y>", "xxxx"},
 	}
-	got := messageID("<a@example.org.1717380000@webmail>", "A@example.org")
-	if !strings.HasPrefix(got, "message-id-sha256:") || strings.Contains(got, "a@example.org") {
-		t.Errorf("id containing the sender = %q, want a hash", got)
+	for _, tt := range tests {
+		got := messageID(tt.raw)
+		if !strings.HasPrefix(got, "mid:") || len(got) != len("mid:")+32 {
+			t.Errorf("messageID(%q) = %q, want mid: and 32 hex digits", tt.raw, got)
+		}
+		if strings.Contains(got, tt.secret) {
+			t.Errorf("messageID(%q) = %q, contains %q", tt.raw, got, tt.secret)
+		}
 	}
-	if again := messageID("<a@example.org.1717380000@webmail>", "a@example.org"); again != got {
-		t.Errorf("hash not stable: %q then %q", got, again)
+	id := messageID("<13812345678.1717380000.abc@139.com>")
+	for _, same := range []string{" <13812345678.1717380000.abc@139.com> ", "13812345678.1717380000.abc@139.com",
+		"<13812345678.1717380000.abc@139.COM>", "<13812345678.1717380000.abc@139.com>\r\n"} {
+		if got := messageID(same); got != id {
+			t.Errorf("messageID(%q) = %q, want %q as for the same id", same, got, id)
+		}
 	}
-	long := messageID("<"+strings.Repeat("x", MaxIDChars)+"@y>", "")
-	if CharCount(long) > MaxIDChars || !strings.HasPrefix(long, "message-id-sha256:") {
-		t.Errorf("long id = %q, want a hash within %d characters", long, MaxIDChars)
+	if other := messageID("<13812345678.1717380001.abc@139.com>"); other == id {
+		t.Errorf("two ids share the hash %q", id)
 	}
-	if messageID("", "a@example.org") != "" {
-		t.Error("missing id is not empty")
+	if got := messageID(" <> "); got != "" {
+		t.Errorf("empty id = %q, want none", got)
+	}
+}
+
+func TestParseMailAttachmentPathDigits(t *testing.T) {
+	data := "From: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n见附件\r\n" +
+		"--b\r\nContent-Type: application/pdf\r\n" +
+		"Content-Disposition: attachment; filename=\"..\\..\\windows\\system32\\13811112222.pdf\"\r\n\r\nx\r\n" +
+		"--b\r\nContent-Type: image/png\r\n" +
+		"Content-Disposition: attachment; filename*=utf-8''138%0911112222.png\r\n\r\nx\r\n" +
+		"--b\r\nContent-Type: image/png\r\n" +
+		"Content-Disposition: attachment; filename=\"say \\\"hi\\\".png\"\r\n\r\nx\r\n" +
+		"--b--\r\n"
+	m, err := parseMail([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"13811112222.pdf", "138 11112222.png", `say "hi".png`}
+	if strings.Join(m.attachments, "|") != strings.Join(want, "|") {
+		t.Errorf("attachments %q, want %q", m.attachments, want)
+	}
+}
+
+func TestParseMailErrorsBounded(t *testing.T) {
+	const unit = "我的电话13812349999请回电"
+	long := strings.Repeat(unit, 10)
+	tests := []struct {
+		name string
+		data string
+	}{
+		{"header line", long + "\r\nSubject: x\r\n\r\nbody\r\n"},
+		{"date", "From: a@example.org\r\nDate: garbage " + long + "\r\n\r\nbody\r\n"},
+		{"charset", "From: a@example.org\r\nContent-Type: text/plain; charset=\"" + long + "\"\r\n\r\nbody\r\n"},
+		{"transfer encoding", "From: a@example.org\r\nContent-Transfer-Encoding: " + long + "\r\n\r\nbody\r\n"},
+	}
+	for _, tt := range tests {
+		_, err := parseMail([]byte(tt.data))
+		if err == nil {
+			t.Errorf("%s: no error", tt.name)
+			continue
+		}
+		// Three repeats are 54 characters, more than maxQuotedChars.
+		if strings.Contains(err.Error(), strings.Repeat(unit, 3)) {
+			t.Errorf("%s: error quotes more than %d characters: %v", tt.name, maxQuotedChars, err)
+		}
+		if !strings.Contains(err.Error(), "我的电话") {
+			t.Errorf("%s: error %q does not show the start of the value", tt.name, err)
+		}
 	}
 }
 

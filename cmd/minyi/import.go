@@ -134,11 +134,11 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 }
 
 // runImport reads a file of items, or mails, and submits each row through the
-// workflow, which tags and dispatches it. A row's id (a mail's Message-ID, or
-// without one a hash of its content) is its external id, so importing the
-// same file again creates nothing new. A bad row is reported with its line
-// number, or a mail with its file name, and left out. An automatic reply or a
-// bounce is counted as skipped.
+// workflow, which tags and dispatches it. A row's id (a hash of a mail's
+// Message-ID, or without an id a hash of the row's content) is its external
+// id, so importing the same file again creates nothing new. A bad row is
+// reported with its line number, or a mail with its file name, and left out.
+// An automatic reply or a bounce is counted as skipped. Reasons are masked.
 func runImport(ctx context.Context, a *app, args []string) error {
 	o, err := parseImportFlags(a, args)
 	if err != nil {
@@ -308,7 +308,8 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 	var subs []workflow.Submission
 	var lines []int
 	reject := func(line int, err error) {
-		sum.Rejected = append(sum.Rejected, importRejected{Line: line, File: r.Source(line), Reason: err.Error()})
+		sum.Rejected = append(sum.Rejected, importRejected{Line: line, File: r.Source(line),
+			Reason: maskReason(err.Error())})
 	}
 	flush := func() error {
 		if len(subs) == 0 {
@@ -350,7 +351,7 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 		if errors.As(err, &skip) {
 			_ = bar.Add(1)
 			sum.Skipped = append(sum.Skipped, importSkipped{Line: skip.Line, File: r.Source(skip.Line),
-				Reason: skip.Reason, Detail: skip.Detail})
+				Reason: skip.Reason, Detail: maskReason(skip.Detail)})
 			continue
 		}
 		if err != nil {
@@ -375,6 +376,15 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 			}
 		}
 	}
+}
+
+// maskReason returns text with the personal data that privacy.Mask finds
+// replaced by placeholders. Rejection reasons and skip details can quote a
+// record's content, such as a time value, a malformed mail header line or a
+// subject, and the summary ends up in logs.
+func maskReason(text string) string {
+	masked, _ := privacy.Mask(text)
+	return masked
 }
 
 // newImportBar returns a progress bar with rows per second on w, or a silent

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,15 +72,15 @@ func TestImportMailFolder(t *testing.T) {
 			t.Errorf("%d tickets after the second import, want 5", n)
 		}
 
-		checkStoredMail(t, db, "gen-gbk-1@example.org", "镕泰路夜间施工噪音扰民–请处理",
+		checkStoredMail(t, db, mailExternalID("gen-gbk-1@example.org"), "镕泰路夜间施工噪音扰民–请处理",
 			"民警同志您好：镕泰路堃华小区旁的工地每晚施工到凌晨两点，噪音扰民–已持续十天，请尽快处理。",
 			time.Date(2024, 6, 4, 13, 30, 0, 0, time.UTC))
-		checkStoredMail(t, db, "gen-att-2@example.org", "转发: 占道经营照片",
+		checkStoredMail(t, db, mailExternalID("gen-att-2@example.org"), "转发: 占道经营照片",
 			"您好，附件是昨晚拍的现场照片和举报材料，请查收。\n\n附件：现场照片_镕泰路.jpg, 举报材料.pdf",
 			time.Date(2024, 6, 5, 0, 12, 0, 0, time.UTC))
 		// The Date header has no zone, so it is read in the police profile's
 		// zone, Asia/Shanghai.
-		checkStoredMail(t, db, "gen-naive-8@example.org", "回复: 信号灯故障",
+		checkStoredMail(t, db, mailExternalID("gen-naive-8@example.org"), "回复: 信号灯故障",
 			"Bonjour, le feu rouge près de l'école est en panne.", time.Date(2024, 6, 8, 2, 20, 30, 0, time.UTC))
 
 		var names int
@@ -189,4 +191,130 @@ func TestImportMailTextSummary(t *testing.T) {
 	if strings.Contains(b.String(), "第 3 行") {
 		t.Errorf("summary gives a line number for a mail:\n%s", b.String())
 	}
+}
+
+// mailExternalID returns the external id that a mail with Message-ID id
+// gets: "mid:" and the first 16 bytes of the SHA-256 of id, in hex.
+func mailExternalID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "mid:" + hex.EncodeToString(sum[:16])
+}
+
+// writeMail writes a generated mail into dir under name.
+func writeMail(t *testing.T, dir, name, data string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The Message-ID encodes the sender's phone number, and the attachment's
+// Windows path ends in a phone number.
+const phoneMail = "From: 13812345678@139.com\r\nMessage-ID: <13812345678.1717380000.abc@139.com>\r\n" +
+	"Subject: 照片\r\nDate: Mon, 3 Jun 2024 10:00:00 +0800\r\n" +
+	"Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
+	"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n路口积水，见附件。\r\n" +
+	"--b\r\nContent-Type: application/pdf\r\n" +
+	"Content-Disposition: attachment; filename=\"..\\..\\windows\\system32\\13811112222.pdf\"\r\n\r\nx\r\n--b--\r\n"
+
+func TestImportMailHidesPhoneNumbers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		path := writeMail(t, t.TempDir(), "phone.eml", phoneMail)
+
+		first := runImportJSON(t, a, out, "--channel", "mailbox", path)
+		if first.Created != 1 {
+			t.Fatalf("first import: %+v, want 1 created", first)
+		}
+		var externalID, body string
+		err := db.QueryRowContext(context.Background(),
+			`SELECT external_id, body FROM tickets WHERE channel = ?`, "mailbox").Scan(&externalID, &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := mailExternalID("13812345678.1717380000.abc@139.com"); externalID != want {
+			t.Errorf("external id %q, want %q", externalID, want)
+		}
+		if strings.Contains(externalID, "13812345678") {
+			t.Errorf("external id %q holds the sender's phone number", externalID)
+		}
+		if want := "附件：[手机号].pdf"; !strings.HasSuffix(body, want) {
+			t.Errorf("body %q, want it to end in %q", body, want)
+		}
+		if strings.Contains(body, "13811112222") {
+			t.Errorf("body %q holds the phone number of the attachment name", body)
+		}
+
+		second := runImportJSON(t, a, out, "--channel", "mailbox", path)
+		if second.Created != 0 || second.Present != 1 {
+			t.Errorf("second import: created %d, present %d; want 0, 1", second.Created, second.Present)
+		}
+	})
+}
+
+// TestImportRejectReasonsMasked checks that rejection reasons, which quote
+// raw content, go through the masker in both the JSON and the text summary.
+func TestImportRejectReasonsMasked(t *testing.T) {
+	const phone, idNumber = "13812349999", "110101199003071234"
+	dir := t.TempDir()
+	writeMail(t, dir, "1_first_line.eml", "我的电话"+phone+"身份证"+idNumber+"请回电\r\nSubject: x\r\n\r\nbody\r\n")
+	writeMail(t, dir, "2_date.eml", "From: a@example.org\r\nDate: garbage "+phone+"\r\nSubject: x\r\n\r\nbody\r\n")
+	csvPath := filepath.Join(t.TempDir(), "export.csv")
+	csvData := "工单号,标题,诉求内容,受理时间\nB1,回电,请回电,电话" + phone + "\n"
+	if err := os.WriteFile(csvPath, []byte(csvData), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		path    string
+		reasons int
+	}{
+		{"mail", dir, 2},
+		{"csv", csvPath, 1},
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		for _, tt := range tests {
+			sum := runImportJSON(t, a, out, "--channel", "mailbox", tt.path)
+			if len(sum.Rejected) != tt.reasons {
+				t.Fatalf("%s: rejected %+v, want %d", tt.name, sum.Rejected, tt.reasons)
+			}
+			for _, rej := range sum.Rejected {
+				if !strings.Contains(rej.Reason, "[手机号]") {
+					t.Errorf("%s: reason %q, want the phone number masked", tt.name, rej.Reason)
+				}
+			}
+			if strings.Contains(out.String(), phone) || strings.Contains(out.String(), idNumber) {
+				t.Errorf("%s: JSON summary holds personal data:\n%s", tt.name, out.String())
+			}
+
+			out.Reset()
+			if err := runImport(context.Background(), a, []string{"--channel", "mailbox", "--progress=false", tt.path}); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(out.String(), phone) || strings.Contains(out.String(), idNumber) {
+				t.Errorf("%s: text summary holds personal data:\n%s", tt.name, out.String())
+			}
+			if !strings.Contains(out.String(), "[手机号]") {
+				t.Errorf("%s: text summary lacks the masked reason:\n%s", tt.name, out.String())
+			}
+		}
+	})
+}
+
+func TestImportSkipDetailMasked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		path := writeMail(t, t.TempDir(), "ooo.eml",
+			"From: a@example.org\r\nSubject: 自动回复: 出差中，急事请拨13812349999\r\n\r\nx\r\n")
+		sum := runImportJSON(t, a, out, "--channel", "mailbox", path)
+		if len(sum.Skipped) != 1 {
+			t.Fatalf("skipped %+v, want the auto-reply", sum.Skipped)
+		}
+		if d := sum.Skipped[0].Detail; strings.Contains(d, "13812349999") || !strings.Contains(d, "[手机号]") {
+			t.Errorf("skip detail %q, want the phone number masked", d)
+		}
+	})
 }
