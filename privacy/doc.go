@@ -11,7 +11,8 @@
 //     [Cipher]);
 //   - the contact relay ([Relay], [Provider]) and the phone hint
 //     ([Protector.PhoneHint]), the only callers of [Vault.Get]. The hint
-//     shows a number's first three and last four digits, never all of them.
+//     shows a mobile number's first three and last four digits and a
+//     fixed-line number's last two, never all of them.
 //
 // Keys live outside the database: in the file named by MINYI_KEYS_FILE or in
 // the MINYI_KEYS environment variable ([LoadKeys]).

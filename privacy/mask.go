@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -15,7 +16,7 @@ type Kind string
 // The kinds of personal data Mask detects.
 const (
 	KindMobile      Kind = "mobile"       // 11-digit mobile number
-	KindLandline    Kind = "landline"     // fixed-line number with area code
+	KindLandline    Kind = "landline"     // fixed-line number with area code, or a local one after a phone cue
 	KindMaskedPhone Kind = "masked_phone" // mobile number the citizen half-masked, such as 177****1292
 	KindBankCard    Kind = "bank_card"    // 16–19 digit card number passing the Luhn check
 	KindName        Kind = "name"         // a personal name after a cue such as 我叫 or 本人姓名
@@ -71,9 +72,9 @@ type detector struct {
 	// does inside an account name such as wx13812345674, or be followed by
 	// one, as in 13812345674abc, but not both, as in SF13812345674CN.
 	afterLetter bool
-	// cued accepts a match only when an ID cue such as 身份证 stands shortly
-	// before it.
-	cued bool
+	// cues, when set, accepts a match only when one of its words is shortly
+	// before it, such as 身份证 before a mistyped ID number.
+	cues *cueList
 }
 
 // The detectors run in this order and a later one never claims text an
@@ -85,25 +86,29 @@ var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-
 var id18Pattern = regexp.MustCompile(`[1-9]\d{5} ?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]) ?\d{3}[\dXx]`)
 
 var detectors = []detector{
-	{KindIDNumber, id18Pattern, checkID18, false, false},
+	{KindIDNumber, id18Pattern, checkID18, false, nil},
 	// An ID number with a wrong check character is still one when the
 	// citizen calls it so: a mistyped digit leaves the rest of the number
 	// personal. Without the cue such a number stays, like an order number.
-	{KindIDNumber, id18Pattern, checkID18Typo, false, true},
+	{KindIDNumber, id18Pattern, checkID18Typo, false, idCues},
 	// Card numbers start with 3 (Amex, JCB), 4 (Visa), 5 (Mastercard), 6
 	// (UnionPay) or 9 (older domestic cards). Requiring one of these spares
 	// order numbers that start with a date.
-	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false, false},
+	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false, nil},
 	// A separator may stand between any two digits, because citizens also
 	// write a number digit by digit ("1 3 8 0 0 …") to slip past filters.
-	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true, false},
-	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false, false},
+	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true, nil},
+	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false, nil},
 	// Half-masked ID and card numbers, such as 430102********123X. Letters are
 	// not mask characters here, so that an ID's check character X is not one.
-	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong, false, false},
+	{KindIDNumber, regexp.MustCompile(`\d{3,10} ?[*×●•○](?: ?[*×●•○]){3,13} ?\d{0,6}[Xx]?`), checkMaskedLong, false, nil},
 	{KindLandline, regexp.MustCompile(
-		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline, false, false},
-	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15, false, false},
+		`(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?[2-9]\d{2,3}[ \-]?\d{4}(?:(?:转|轉|分机|分機|ext\.?|[#xX\-]) ?\d{1,6})?`), checkLandline, false, nil},
+	// A local fixed-line number without area code, 7 or 8 digits starting
+	// 2-9, looks like an amount, an order number or a date such as 20240603,
+	// so it is masked only after a phone cue such as 电话 or 座机.
+	{KindLandline, regexp.MustCompile(`[2-9]\d{2,3}[ \-]?\d{4}`), checkLocal, false, phoneCues},
+	{KindIDNumber, regexp.MustCompile(`[1-9]\d{14}`), checkID15, false, nil},
 }
 
 func checkID18(m string) (string, bool) {
@@ -117,29 +122,63 @@ func checkID18Typo(m string) (string, bool) {
 	return s, len(s) == 18 && validProvince(s[:2]) && validDate(s[6:10], s[10:12], s[12:14])
 }
 
-// idCues are the words that name an ID number in a message.
-var idCues = []string{"身份证", "证件号", "身份号码", "身份证号", "id"}
+// cueList is a set of words that name a kind of number in a message.
+type cueList struct {
+	words []string // lower case; an ASCII word must not follow an ASCII letter
+	runes int      // how many characters before a number are searched
+	// gap, when set, reports whether a character may come between the end of
+	// a cue and the number. Without it any text may.
+	gap func(r rune) bool
+}
 
-// idCueRunes is how many characters before a number are searched for an ID
-// cue, enough for 身份证号码是： and a space.
-const idCueRunes = 8
+// idCues are the words that name an ID number in a message. Eight
+// characters are enough for 身份证号码是： and a space.
+var idCues = &cueList{words: []string{"身份证", "证件号", "身份号码", "身份证号", "id"}, runes: 8}
 
-// hasIDCue reports whether one of idCues ends within idCueRunes characters
-// before byte offset a of s.
-func hasIDCue(s string, a int) bool {
+// phoneCues are the words that name a phone number. A word such as 打 or
+// 号码 is common in other senses, so only spaces, punctuation, 是, 为 or
+// Latin words ("call me at") may come between the cue and the number, and
+// 打了2345678元 is not read as a phone number. Twelve characters are enough
+// for "call me at: ".
+var phoneCues = &cueList{
+	words: []string{"电话", "座机", "固话", "联系方式", "联系电话", "手机", "号码", "打", "拨", "致电", "来电",
+		"tel", "phone", "call"},
+	runes: 12,
+	gap: func(r rune) bool {
+		switch r {
+		case '是', '为', '為':
+			return true
+		}
+		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsSpace(r)) || unicode.IsPunct(r)
+	},
+}
+
+// found reports whether one of the cue words ends within c.runes
+// characters before byte offset a of s, with only gap characters after it.
+func (c *cueList) found(s string, a int) bool {
 	start := a
-	for i := 0; i < idCueRunes && start > 0; i++ {
+	for i := 0; i < c.runes && start > 0; i++ {
 		_, size := utf8.DecodeLastRuneInString(s[:start])
 		start -= size
 	}
 	before := strings.ToLower(s[start:a])
-	for _, cue := range idCues {
-		if strings.Contains(before, cue) {
+	for _, word := range c.words {
+		i := strings.LastIndex(before, word)
+		if i < 0 {
+			continue
+		}
+		// An ASCII cue inside a longer word, such as tel in hotel, is no cue.
+		if word[0] < utf8.RuneSelf && (i > 0 && isLetter(before[i-1]) || i == 0 && start > 0 && isLetter(s[start-1])) {
+			continue
+		}
+		if c.gap == nil || strings.IndexFunc(before[i+len(word):], func(r rune) bool { return !c.gap(r) }) < 0 {
 			return true
 		}
 	}
 	return false
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func checkID15(m string) (string, bool) { return m, validID15(m) }
 
@@ -168,6 +207,15 @@ func digitsOnly(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// checkLocal accepts a 7- or 8-digit fixed-line number without area code.
+func checkLocal(m string) (string, bool) {
+	d := digitsOnly(m)
+	if !isSubscriber(d) {
+		return "", false
+	}
+	return Phone{Kind: Local, Number: d}.String(), true
 }
 
 func checkLandline(m string) (string, bool) {
@@ -229,7 +277,10 @@ func hiddenForm(m string, idCheck bool) string {
 // every other byte of text unchanged.
 //
 // Numbers that fail every check stay: service numbers (110, 12345, 400 and
-// 800 numbers), dates, amounts and order numbers. A number glued to other
+// 800 numbers), dates, amounts and order numbers. A 7- or 8-digit number is
+// masked as a local fixed-line number only after a phone cue such as 电话 or
+// 座机, and an 18-digit number with a wrong check character only after an ID
+// cue such as 身份证. A number glued to other
 // digits or ASCII letters is treated as part of a longer code and kept.
 func Mask(text string) (string, []Finding) {
 	n := newNormalized(text)
@@ -243,7 +294,7 @@ func Mask(text string) (string, []Finding) {
 	windows := numberWindows(n.text)
 	for _, d := range detectors {
 		scan(n.text, windows, d.re, d.afterLetter, func(a, b int) bool {
-			if d.cued && !hasIDCue(n.text, a) {
+			if d.cues != nil && !d.cues.found(n.text, a) {
 				return false
 			}
 			value, ok := d.check(n.text[a:b])
@@ -344,8 +395,8 @@ func isNumberChar(r rune) bool {
 }
 
 // minWindowSymbols is the fewest digits and mask characters any detector
-// matches: eleven for a mobile number, ten for a landline with area code.
-const minWindowSymbols = 10
+// matches: seven, for a local fixed-line number without area code.
+const minWindowSymbols = 7
 
 // numberWindows returns the maximal byte ranges of s made of characters
 // accepted by isNumberChar that contain at least minWindowSymbols digits and

@@ -223,9 +223,17 @@ func allDigits(s string) bool {
 	return true
 }
 
-// PhoneHint returns a normalised phone number with its middle hidden, such as
-// "138****1111", for the few roles that must tell two callers apart. It
-// returns "" when phone is not a valid number. Callers record every display.
+// landlineHintDigits is how many final digits a fixed-line hint shows. A
+// subscriber number has 7 or 8 digits and starts with 2-9, so the last four
+// of a 7-digit number would leave 800 candidates, the last two leave 80,000.
+const landlineHintDigits = 2
+
+// PhoneHint returns a normalised phone number with its middle hidden, for the
+// few roles that must tell two callers apart. A mobile number keeps its first
+// three and last four digits (138****1111). A fixed-line number keeps its area
+// code, if any, and its last two digits (0731-******00, *****78), without the
+// extension. It returns "" when phone is not a valid number.
+// Callers record every display.
 func PhoneHint(phone string) string {
 	p, ok := ParsePhone(phone)
 	if !ok {
@@ -235,7 +243,7 @@ func PhoneHint(phone string) string {
 	if p.Kind == Mobile {
 		return n[:3] + "****" + n[7:]
 	}
-	hint := strings.Repeat("*", len(n)-4) + n[len(n)-4:]
+	hint := strings.Repeat("*", len(n)-landlineHintDigits) + n[len(n)-landlineHintDigits:]
 	if p.AreaCode != "" {
 		hint = p.AreaCode + "-" + hint
 	}

@@ -60,7 +60,8 @@ func (p *Protector) ProgressKey(trackingCode, last4 string) string {
 
 // PhoneHint decrypts the ticket's phone number and returns only its hint, the
 // first three and last four digits of a mobile number (138****1111) or the
-// area code and last four digits of a landline (0731-****8888). The full
+// area code, if any, and last two digits of a fixed-line number
+// (0731-******88, *****88). See the package function PhoneHint. The full
 // number never leaves this method. It returns an error matching ErrNotFound
 // when the ticket has no number, and "" with a nil error when the stored value
 // is not a valid phone number. The caller records every call in the access log.

@@ -172,7 +172,7 @@ func TestProtectorPhoneHint(t *testing.T) {
 		for _, tc := range []struct {
 			id   int64
 			want string
-		}{{withMobile, mobile[:3] + "****" + mobile[7:]}, {withLandline, "0731-****0000"}, {withJunk, ""}} {
+		}{{withMobile, mobile[:3] + "****" + mobile[7:]}, {withLandline, "0731-******00"}, {withJunk, ""}} {
 			got, err := p.PhoneHint(ctx, db, tc.id)
 			if err != nil {
 				t.Fatalf("ticket %d: %v", tc.id, err)

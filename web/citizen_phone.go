@@ -50,6 +50,17 @@ func (s *phoneSealer) open(sealed, formKey string) (string, bool) {
 	return string(p), true
 }
 
+// phoneProblem is the form's error for a number privacy.ParsePhone rejects,
+// which workflow.ValidatePhone rejects too. A 7- or 8-digit local fixed-line
+// number without area code is accepted, because citizens often give their
+// home number that way, and staff can still call it back from a line in the
+// same area.
+//
+// NOTE: the profile has no area code, so none is added: the relay passes the
+// local number to the telephony provider as it is, and whether the provider
+// dials it as a local call depends on its trunk.
+const phoneProblem = "电话号码格式不对，请填写 11 位手机号或固定电话（本地固定电话可不加区号）"
+
 // formPhone reads the phone of a form: a newly typed number wins over one
 // kept from an earlier round. It returns the number in canonical form, the
 // masked hint and sealed value to put back in the page, and an error for the
@@ -64,7 +75,7 @@ func (c *citizen) formPhone(r *http.Request, formKey string) (phone, hint, seale
 	}
 	p, ok := privacy.ParsePhone(typed)
 	if !ok {
-		return "", "", "", "电话号码格式不对，请重新填写 11 位手机号或带区号的固定电话"
+		return "", "", "", phoneProblem
 	}
 	phone = p.String()
 	return phone, privacy.PhoneHint(phone), c.sealer.seal(phone, formKey), ""

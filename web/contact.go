@@ -240,9 +240,9 @@ func (s *Server) apiPhoneHint(w http.ResponseWriter, r *http.Request) {
 // phoneHintTexts are the console texts of the phone hint, Chinese first.
 var phoneHintTexts = map[string][2]string{
 	"title.phone_hint": {"来电号码核对", "Caller number check"},
-	"hint.note": {"需要辨认来电群众时，可查看号码的前三位和后四位，中间四位始终隐藏。每次查看都连同用途记入访问日志。",
-		"To recognise a caller you may view the first three and last four digits of the number; the middle digits stay hidden. " +
-			"Each view is recorded in the access log with its purpose."},
+	"hint.note": {"需要辨认来电群众时，可查看号码的一部分：手机号显示前三位和后四位，固定电话只显示后两位。每次查看都连同用途记入访问日志。",
+		"To recognise a caller you may view part of the number: the first three and last four digits of a mobile, " +
+			"the last two of a landline. Each view is recorded in the access log with its purpose."},
 	"hint.purpose":               {"查看用途", "Purpose"},
 	"hint.purpose.verify_caller": {"核实来电人是否为本件群众", "Verify that a caller is this ticket's citizen"},
 	"hint.purpose.repeat_caller": {"辨别是否同一群众重复来电", "Tell whether a repeat caller is the same citizen"},

@@ -197,6 +197,9 @@ func (sub *Submission) validate() error {
 	if blank(sub.Title) && blank(sub.Body) {
 		return fmt.Errorf("%w: title and body are both empty", ErrInvalid)
 	}
+	if err := ValidatePhone(sub.Phone); err != nil {
+		return err
+	}
 	sys, err := place.ParseSystem(sub.CoordSystem)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -209,15 +212,44 @@ func (sub *Submission) validate() error {
 	return nil
 }
 
+// ValidatePhone returns an error matching ErrInvalid when phone is neither
+// empty (white space only counts as empty) nor a number privacy.ParsePhone
+// accepts: an 11-digit mobile number, a fixed-line number with area code, or
+// a 7- or 8-digit local number without one. The citizen form accepts the same
+// numbers. The message leaves the number out, so that it can be logged.
+func ValidatePhone(phone string) error {
+	if strings.TrimSpace(phone) == "" {
+		return nil
+	}
+	if _, ok := privacy.ParsePhone(phone); !ok {
+		return fmt.Errorf("%w: phone is not an 11-digit mobile number, a landline with area code "+
+			"or a 7- or 8-digit local number; leave it empty when there is none", ErrInvalid)
+	}
+	return nil
+}
+
+// invisibleFillers are letters and symbols that render as empty space: the
+// Hangul fillers, which Other_Default_Ignorable_Code_Point also contains in
+// Go's unicode tables, and the blank braille pattern U+2800, which it does not.
+var invisibleFillers = []rune{'\u115F', '\u1160', '\u3164', '\uFFA0', '\u2800'}
+
 // blank reports whether s shows nothing: it has only white space, control
-// characters and invisible format characters such as the zero-width space.
+// characters, format characters such as the zero-width space, combining marks
+// with no base character, variation selectors, the other default-ignorable
+// code points of Unicode and the invisibleFillers.
 func blank(s string) bool {
 	for _, r := range s {
-		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) {
+		if !invisible(r) {
 			return false
 		}
 	}
 	return true
+}
+
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) ||
+		unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) ||
+		slices.Contains(invisibleFillers, r)
 }
 
 // validate checks a submission against the profile and the clock; see Validate.

@@ -159,20 +159,45 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		for name, sub := range map[string]workflow.Submission{
-			"empty":      {Channel: "qr"},
-			"invisible":  {Channel: "qr", Title: "\u3000", Body: "   \u200b\u3000 \ufeff\u2060\t"},
-			"no channel": {Body: "内容"},
-			"long title": {Channel: "qr", Title: strings.Repeat("长", workflow.MaxTitleChars+1)},
-			"bad utf-8":  {Channel: "qr", Body: "\xff\xfe"},
-			"nul":        {Channel: "qr", Body: "a\x00b"},
-			"channel":    {Channel: "../../etc", Body: "内容"},
-			"kind":       {Channel: "qr", Kind: "<b>任意</b>", Body: "内容"},
-			"too old":    {Channel: "qr", Body: "内容", ReceivedAt: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
-			"future":     {Channel: "qr", Body: "内容", ReceivedAt: e.now.Add(48 * time.Hour)},
-			"long phone": {Channel: "qr", Body: "内容", Phone: strings.Repeat("1", 41)},
+			"empty":                          {Channel: "qr"},
+			"invisible":                      {Channel: "qr", Title: "\u3000", Body: "   \u200b\u3000 \ufeff\u2060\t"},
+			"no channel":                     {Body: "内容"},
+			"long title":                     {Channel: "qr", Title: strings.Repeat("长", workflow.MaxTitleChars+1)},
+			"bad utf-8":                      {Channel: "qr", Body: "\xff\xfe"},
+			"nul":                            {Channel: "qr", Body: "a\x00b"},
+			"channel":                        {Channel: "../../etc", Body: "内容"},
+			"kind":                           {Channel: "qr", Kind: "<b>任意</b>", Body: "内容"},
+			"too old":                        {Channel: "qr", Body: "内容", ReceivedAt: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+			"future":                         {Channel: "qr", Body: "内容", ReceivedAt: e.now.Add(48 * time.Hour)},
+			"long phone":                     {Channel: "qr", Body: "内容", Phone: strings.Repeat("1", 41)},
+			"hangul filler":                  {Channel: "qr", Body: "\u3164\u3164"},
+			"half-width filler":              {Channel: "qr", Body: "\uFFA0"},
+			"choseong filler":                {Channel: "qr", Title: "\u115F\u1160"},
+			"braille blank":                  {Channel: "qr", Body: "\u2800 \u2800"},
+			"lone combining mark":            {Channel: "qr", Body: "\u0301"},
+			"enclosing mark":                 {Channel: "qr", Body: "\u20DD"},
+			"variation selector":             {Channel: "qr", Body: "\uFE0F"},
+			"ideographic variation selector": {Channel: "qr", Body: "\U000E0100"},
+			"combining grapheme joiner":      {Channel: "qr", Body: "\u034F\u200B"},
+			"tag characters":                 {Channel: "qr", Body: "\U000E0041\U000E007F"},
+			"short phone":                    {Channel: "qr", Body: "内容", Phone: "12"},
+			"phone with letters":             {Channel: "qr", Body: "内容", Phone: "139abcd1234"},
+			"service number as phone":        {Channel: "qr", Body: "内容", Phone: "12345"},
 		} {
 			if _, _, err := e.svc.Submit(context.Background(), sub); !errors.Is(err, workflow.ErrInvalid) {
 				t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+			}
+		}
+		// Marks and selectors with a visible base character are text.
+		for _, body := range []string{"e\u0301", "❤\uFE0F", "\u3164了"} {
+			if _, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: body}); err != nil {
+				t.Errorf("body %q: %v", body, err)
+			}
+		}
+		// A local number without area code and a blank phone are accepted.
+		for _, phone := range []string{"2345678", "8765 4321", "  "} {
+			if _, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: "内容" + phone, Phone: phone}); err != nil {
+				t.Errorf("phone %q: %v", phone, err)
 			}
 		}
 		// A title of exactly the limit in 4-byte characters is accepted: the limit counts characters.

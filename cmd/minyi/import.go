@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,10 +42,14 @@ type importSummary struct {
 	Rejected []importRejected `json:"rejected"`
 	// Skipped lists the records that are not items, such as automatic
 	// replies and bounces among mails.
-	Skipped       []importSkipped `json:"skipped"`
-	Seconds       float64         `json:"seconds"`
-	RowsPerSecond float64         `json:"rows_per_second"`
-	Cancelled     bool            `json:"cancelled,omitempty"`
+	Skipped []importSkipped `json:"skipped"`
+	// PhonesDropped lists the lines whose phone column held no usable phone
+	// number, such as one an earlier system half-masked (139****1234). Those
+	// rows are imported without a phone, so the item is not lost.
+	PhonesDropped []int   `json:"phones_dropped,omitempty"`
+	Seconds       float64 `json:"seconds"`
+	RowsPerSecond float64 `json:"rows_per_second"`
+	Cancelled     bool    `json:"cancelled,omitempty"`
 }
 
 // importRejected is one row that was not imported, with the reason. File is
@@ -359,6 +364,10 @@ func importRows(ctx context.Context, r *intake.Reader, channel string, loc *time
 		}
 		sub := workflow.Submission{Channel: channel, ExternalID: row.Key(), Kind: row.Kind, Title: row.Title,
 			Body: row.Body, Place: row.Place, Phone: row.Phone, Name: row.Name}
+		if workflow.ValidatePhone(sub.Phone) != nil {
+			sum.PhonesDropped = append(sum.PhonesDropped, row.Line)
+			sub.Phone = ""
+		}
 		if row.Time != "" {
 			at, err := intake.ParseTime(row.Time, loc)
 			if err != nil {
@@ -441,6 +450,17 @@ func printImportSummary(w io.Writer, sum *importSummary, asJSON bool) error {
 		fmt.Fprintf(&b, "  第 %d 行 line %d: %s\n", rej.Line, rej.Line, rej.Reason)
 	}
 	writeSkipped(&b, sum.Skipped)
+	if n := len(sum.PhonesDropped); n > 0 {
+		shown := make([]string, 0, maxRejectedShown+1)
+		for _, line := range sum.PhonesDropped[:min(n, maxRejectedShown)] {
+			shown = append(shown, strconv.Itoa(line))
+		}
+		if n > maxRejectedShown {
+			shown = append(shown, "…")
+		}
+		text := strings.Join(shown, ", ")
+		fmt.Fprintf(&b, "电话无效、未保存电话 phone not usable, kept without it: %d (第 lines %s)\n", n, text)
+	}
 	fmt.Fprintf(&b, "用时 time: %.1f s (%.0f rows/s)\n", sum.Seconds, sum.RowsPerSecond)
 	_, err := io.WriteString(w, b.String())
 	return err
