@@ -215,8 +215,12 @@ func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc
 				return
 			}
 		}
-		if !Allowed(id.account.Role, p) || (id.key != nil && !id.key.Allows(string(p))) {
+		if !Allowed(id.account.Role, p) {
 			s.deny(w, r, api, id, p, errPermission)
+			return
+		}
+		if id.key != nil && !id.key.Allows(string(p)) {
+			s.deny(w, r, api, id, p, &scopeError{perm: p})
 			return
 		}
 		ctx := context.WithValue(r.Context(), accountKey{}, id.account)
@@ -418,6 +422,17 @@ var (
 	errPermission      = errors.New("your role does not have this permission")
 	errCSRF            = fmt.Errorf("missing or invalid CSRF token: %w", errPermission)
 )
+
+// scopeError is the rejection of an API key whose account's role holds the
+// permission but whose scopes do not. It unwraps to errPermission, so it gets
+// 403, but its message names the key's scopes rather than the role.
+type scopeError struct{ perm Permission }
+
+func (e *scopeError) Error() string {
+	return fmt.Sprintf("this API key's scopes do not include %s; ask an administrator for a key with that scope", e.perm)
+}
+
+func (e *scopeError) Unwrap() error { return errPermission }
 
 // invalidKeyError is the rejection of an API key or account token that
 // matches no active account. It unwraps to errUnauthenticated, so it gets

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +44,9 @@ type CitizenOptions struct {
 func (o CitizenOptions) withDefaults() CitizenOptions {
 	if o.Limits == (CitizenLimits{}) {
 		o.Limits = DefaultCitizenLimits
+	}
+	if o.Limits.PerCodeAddress == (Rate{}) {
+		o.Limits.PerCodeAddress = DefaultCitizenLimits.PerCodeAddress
 	}
 	if o.Limits.NewDevicePerAddress == (Rate{}) {
 		o.Limits.NewDevicePerAddress = DefaultCitizenLimits.NewDevicePerAddress
@@ -167,17 +172,42 @@ func citizenHeaders(h http.Header) {
 type citizenPageFunc func(w http.ResponseWriter, r *http.Request) (string, any, int)
 
 // page wraps a citizenPageFunc: it sets the security headers and the device
-// cookie, and renders the template it returns.
+// cookie, and renders the template it returns. A 429 page gets a Retry-After
+// header, from the rate limit that rejected the request unless the handler
+// set one itself.
 func (c *citizen) page(fn citizenPageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		citizenHeaders(w.Header())
 		c.ensureDevice(w, r)
+		wait := new(time.Duration)
+		r = r.WithContext(context.WithValue(r.Context(), retryAfterKey{}, wait))
 		name, data, status := fn(w, r)
 		if name == "" {
 			return
 		}
+		if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+			setRetryAfter(w.Header(), *wait)
+		}
 		c.render(w, r, name, data, status)
 	}
+}
+
+// retryAfterKey is the context key of a citizen request's *time.Duration,
+// in which the rate limit checks store how long a rejected client must wait.
+type retryAfterKey struct{}
+
+// noteWait records d as the wait of a request that a rate limit rejected.
+func noteWait(r *http.Request, d time.Duration) {
+	if p, ok := r.Context().Value(retryAfterKey{}).(*time.Duration); ok {
+		*p = max(*p, d)
+	}
+}
+
+// setRetryAfter sets Retry-After to d in whole seconds, rounded up and at
+// least 1 (RFC 9110, section 10.2.3).
+func setRetryAfter(h http.Header, d time.Duration) {
+	secs := max(int64(1), int64((d+time.Second-1)/time.Second))
+	h.Set("Retry-After", strconv.FormatInt(secs, 10))
 }
 
 func (c *citizen) render(w http.ResponseWriter, r *http.Request, name string, data any, status int) {
@@ -218,20 +248,31 @@ func (c *citizen) clientAddr(r *http.Request) string {
 	return host
 }
 
-// allowPost takes a token for a form post from the device, address and code buckets.
+// allowPost takes a token for a form post from the buckets of the device,
+// the client address and, for a post to a code, the code from that address.
+// A rejected request takes no token from any of them.
 func (c *citizen) allowPost(r *http.Request, codeID string) bool {
-	keys := []string{"d:" + c.device(r), "a:" + c.addressBlock(r)}
+	address := c.addressBlock(r)
+	keys := []string{"d:" + c.device(r), "a:" + address}
 	rates := []Rate{c.opts.Limits.PerDevice, c.opts.Limits.PerAddress}
 	if codeID != "" {
-		keys, rates = append(keys, "c:"+codeID), append(rates, c.opts.Limits.PerCode)
+		keys, rates = append(keys, "ca:"+codeID+"\x00"+address), append(rates, c.opts.Limits.PerCodeAddress)
 	}
-	return c.limit.allow(keys, rates)
+	ok, wait := c.limit.allowWait(keys, rates)
+	if !ok {
+		noteWait(r, wait)
+	}
+	return ok
 }
 
 // allowLookup takes a token for a progress lookup or action.
 func (c *citizen) allowLookup(r *http.Request) bool {
-	return c.limit.allow([]string{"ld:" + c.device(r), "la:" + c.addressBlock(r)},
+	ok, wait := c.limit.allowWait([]string{"ld:" + c.device(r), "la:" + c.addressBlock(r)},
 		[]Rate{c.opts.Limits.LookupPerDevice, c.opts.Limits.LookupPerAddress})
+	if !ok {
+		noteWait(r, wait)
+	}
+	return ok
 }
 
 // newFormKey returns 128 random bits in hex, for form keys and device ids.

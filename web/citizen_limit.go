@@ -13,13 +13,19 @@ type Rate struct {
 
 // CitizenLimits sizes the rate limits of the citizen pages. Each form post
 // (submission, rating, praise) takes a token from the buckets of its device,
-// its client address and its code. Each progress lookup takes one from the
-// lookup buckets of its device and address. A client address is an IPv4
-// address or an IPv6 /64, the block one subscriber usually gets.
+// its client address and its code from that address. Each progress lookup
+// takes one from the lookup buckets of its device and address. A client
+// address is an IPv4 address or an IPv6 /64, the block one subscriber
+// usually gets.
 type CitizenLimits struct {
-	PerDevice        Rate
-	PerAddress       Rate
-	PerCode          Rate
+	PerDevice  Rate
+	PerAddress Rate
+	// PerCodeAddress bounds the posts to one code from one client address,
+	// so no address can spend the allowance of a code for the others. There
+	// is no bucket per code alone, because anyone holding many addresses
+	// (an IPv6 /48 has 65,536 /64s) could empty it and block the code for
+	// everyone, which is the attack an officer could use against their own code.
+	PerCodeAddress   Rate
 	LookupPerDevice  Rate
 	LookupPerAddress Rate
 	// NewDevicePerAddress bounds the device cookies issued to one address.
@@ -38,13 +44,14 @@ type CitizenLimits struct {
 // public address. The address allows 120 posts at once and 1,200 an hour (one
 // every 3 s), which is an estimate well above the few hundred visitors a hall
 // serves a day. One device may send 10 posts at once and 30 an hour, and one
-// code takes 60 at once and 600 an hour. Progress lookups allow 10 at once and
-// 60 an hour per device, and 200 at once and 2,000 an hour per address, so
-// guessing a tracking code together with its four digits is impractical.
+// address 60 at once and 600 an hour to one code. Progress lookups allow 10
+// at once and 60 an hour per device, and 200 at once and 2,000 an hour per
+// address, so guessing a tracking code together with its four digits is
+// impractical.
 var DefaultCitizenLimits = CitizenLimits{
 	PerDevice:        Rate{Burst: 10, PerHour: 30},
 	PerAddress:       Rate{Burst: 120, PerHour: 1200},
-	PerCode:          Rate{Burst: 60, PerHour: 600},
+	PerCodeAddress:   Rate{Burst: 60, PerHour: 600},
 	LookupPerDevice:  Rate{Burst: 10, PerHour: 60},
 	LookupPerAddress: Rate{Burst: 200, PerHour: 2000},
 	// A hall's visitors open the pages over the day, not in one minute, so
@@ -80,11 +87,20 @@ func newRateLimiter(now func() time.Time) *rateLimiter {
 // allow takes one token from each named bucket, or none when any of them is
 // empty, and reports whether the request may go ahead.
 func (l *rateLimiter) allow(keys []string, rates []Rate) bool {
+	ok, _ := l.allowWait(keys, rates)
+	return ok
+}
+
+// allowWait is allow that also returns, for a rejected request, how long
+// until every named bucket holds a token again.
+func (l *rateLimiter) allowWait(keys []string, rates []Rate) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	l.maybeSweep(now)
 	bs := make([]*tokenBucket, len(keys))
+	var wait time.Duration
+	empty := false
 	for i, k := range keys {
 		b, ok := l.buckets[k]
 		if !ok {
@@ -93,14 +109,30 @@ func (l *rateLimiter) allow(keys []string, rates []Rate) bool {
 		}
 		b.refill(now)
 		if b.tokens < 1 {
-			return false
+			empty = true
+			wait = max(wait, b.wait())
 		}
 		bs[i] = b
+	}
+	if empty {
+		return false, wait
 	}
 	for _, b := range bs {
 		b.tokens--
 	}
-	return true
+	return true, 0
+}
+
+// wait returns how long until the bucket holds a token, or zero when it
+// holds one now. A bucket that never refills reports an hour.
+func (b *tokenBucket) wait() time.Duration {
+	if b.tokens >= 1 {
+		return 0
+	}
+	if b.rate.PerHour <= 0 {
+		return time.Hour
+	}
+	return time.Duration((1 - b.tokens) / float64(b.rate.PerHour) * float64(time.Hour))
 }
 
 func (b *tokenBucket) refill(now time.Time) {

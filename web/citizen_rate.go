@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"minyi/evaluate"
@@ -119,11 +120,15 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 		evaluate.RecordOptions{Period: c.opts.RatingPeriod, AddressCap: c.opts.Limits.RatingsPerAddress, Now: c.opts.Now()})
 	switch {
 	case errors.Is(err, evaluate.ErrAddressLimit):
+		setRetryAfter(w.Header(), untilNextWindow(c.opts.Now(), c.opts.RatingPeriod))
 		return c.message(http.StatusTooManyRequests, "评价次数已达上限",
 			fmt.Sprintf("%s内从同一网络评价%s的次数已达上限。谢谢您的反馈。如需投诉，请直接提交投诉。", periodWords(c.opts.RatingPeriod),
 				map[bool]string{true: "同一位民警", false: "这里"}[o.OfficerID != ""]),
 			"/c/"+o.Code.ID+"/form?kind=complaint", "提交投诉")
 	case errors.Is(err, evaluate.ErrTooSoon):
+		// NOTE: the earlier rating may be up to a whole period old, so this
+		// is the longest wait, not the exact one.
+		setRetryAfter(w.Header(), c.opts.RatingPeriod)
 		return c.message(http.StatusTooManyRequests, "您已经评价过了",
 			fmt.Sprintf("%s内每部手机只能评价%s一次。谢谢您的反馈。如需投诉，请直接提交投诉。", periodWords(c.opts.RatingPeriod),
 				map[bool]string{true: "同一位民警", false: "这里"}[o.OfficerID != ""]),
@@ -212,6 +217,17 @@ func (c *citizen) rateComplaint(w http.ResponseWriter, r *http.Request) (string,
 		return c.failed(r, err)
 	}
 	return c.receipt(t.TrackingCode, t.UnitID, phone != "", t.Urgent, "投诉")
+}
+
+// untilNextWindow returns the time from now to the start of the next
+// window of the per-address rating cap. The windows are those of
+// evaluate.Record: multiples of period since the Unix epoch.
+func untilNextWindow(now time.Time, period time.Duration) time.Duration {
+	ms := period.Milliseconds()
+	if ms <= 0 {
+		return 0
+	}
+	return time.Duration(ms-now.UnixMilli()%ms) * time.Millisecond
 }
 
 // periodWords names a rating period in Chinese.

@@ -311,7 +311,7 @@ func TestCitizenRateLimits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		limits := web.DefaultCitizenLimits
 		limits.PerDevice = web.Rate{Burst: 3, PerHour: 30}
-		limits.PerCode = web.Rate{Burst: 40, PerHour: 600}
+		limits.PerCodeAddress = web.Rate{Burst: 40, PerHour: 600}
 		// The hall below exceeds the address's default caps on purpose.
 		limits.NewDevicePerAddress = web.Rate{Burst: 100, PerHour: 600}
 		limits.RatingsPerAddress = 50
@@ -340,8 +340,9 @@ func TestCitizenRateLimits(t *testing.T) {
 				t.Fatalf("phone %d in the hall: %d\n%.400s", i, status, body)
 			}
 		}
-		// The code's bucket of 40 has 4 tokens left (3 + 1 + 35 posts so far),
-		// whatever the device and although the address has tokens to spare.
+		// This address's bucket for the code, 40 tokens, has 4 left (3 + 1 + 35
+		// posts so far), whatever the device and although the address's own
+		// bucket has tokens to spare.
 		for i := 0; i < 5; i++ {
 			phone := phoneClient(t)
 			citizenGet(t, phone, rateURL)

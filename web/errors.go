@@ -20,6 +20,9 @@ type apiError struct {
 
 var errBadRequest = errors.New("bad request")
 
+// errNoRoute is the error of a request whose path no route serves.
+var errNoRoute = errors.New("no page or endpoint at this path")
+
 // inputError is a bad request that web itself detects, with its message in
 // Chinese for the pages and in English for the API. It unwraps to
 // errBadRequest, and its Error text reads as fmt.Errorf("%w: …", errBadRequest) would.
@@ -41,7 +44,8 @@ func classifyError(err error) (status int, code string) {
 		return http.StatusForbidden, "csrf"
 	case errors.Is(err, errPermission), errors.Is(err, ticket.ErrForbidden):
 		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, workflow.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, ticket.ErrOutOfScope):
+	case errors.Is(err, workflow.ErrNotFound), errors.Is(err, org.ErrNotFound), errors.Is(err, ticket.ErrOutOfScope),
+		errors.Is(err, errNoRoute):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, ticket.ErrTransition):
 		return http.StatusConflict, "invalid_transition"
@@ -80,7 +84,8 @@ var apiMessages = map[string]string{
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status, code := classifyError(err)
 	msg := apiMessages[code]
-	if showsCause(code) {
+	var scope *scopeError
+	if showsCause(code) || errors.As(err, &scope) {
 		msg = err.Error()
 	}
 	if status >= 500 {

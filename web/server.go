@@ -60,6 +60,9 @@ type Server struct {
 	audit       *audit.Log
 	protector   *privacy.Protector
 	group       *workflow.GroupCommitter
+	// staffPrefixes are the first path segments of the routes that need a
+	// permission, API routes aside, such as "console".
+	staffPrefixes map[string]bool
 }
 
 // New builds the server and its routes.
@@ -80,6 +83,10 @@ func New(o Options) *Server {
 			s.handle(rt)
 		}
 	}
+	// "/" matches every request that no route above matches, whatever its
+	// method, so it is not in s.routes.
+	s.staffPrefixes = staffPrefixes(s.routes)
+	s.mux.HandleFunc("/", s.noRoute)
 	return s
 }
 

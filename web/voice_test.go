@@ -339,7 +339,7 @@ func TestVoiceUploadRateLimited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		roomy := web.Rate{Burst: 100, PerHour: 100}
 		e := newVoiceEnvLimits(t, db, "", web.CitizenLimits{PerDevice: web.Rate{Burst: 2, PerHour: 1},
-			PerAddress: roomy, PerCode: roomy, LookupPerDevice: roomy, LookupPerAddress: roomy})
+			PerAddress: roomy, PerCodeAddress: roomy, LookupPerDevice: roomy, LookupPerAddress: roomy})
 		c := phoneClient(t)
 		_, page, _ := citizenGet(t, c, e.srv.URL+"/form")
 		key := citizenFormKey(t, page)

@@ -129,8 +129,16 @@ func runKeysRotate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// RotateProgress reports a table's running total after every batch,
+	// including the last, empty batch that ends it, so a total is printed
+	// only when it first appears or changes.
+	lastTable, lastMoved := "", -1
 	moved, err := vault.RotateProgress(ctx, db, *batch, func(table string, n int) {
-		fmt.Fprintf(a.stdout, "%s: %d rows re-encrypted\n", table, n)
+		if table == lastTable && n == lastMoved {
+			return
+		}
+		lastTable, lastMoved = table, n
+		fmt.Fprintf(a.stdout, "%s: %s re-encrypted\n", table, countRows(n))
 	})
 	if err != nil {
 		return fmt.Errorf("re-encryption stopped after %d rows (run \"minyi keys rotate --resume\" to finish): %w",
@@ -147,13 +155,21 @@ func runKeysRotate(ctx context.Context, a *app, args []string) error {
 		}
 		left += n
 	}
-	fmt.Fprintf(a.stdout, "rotation to key %s done: %d rows re-encrypted, %d rows left on older keys\n",
-		k.Primary, moved, left)
+	fmt.Fprintf(a.stdout, "rotation to key %s done: %s re-encrypted, %s left on older keys\n",
+		k.Primary, countRows(moved), countRows(left))
 	if left > 0 {
-		return fmt.Errorf("%d rows are still on older keys, written by a server that has not loaded key %s; "+
-			"run \"minyi keys rotate --resume\" again", left, k.Primary)
+		return fmt.Errorf("%s still on older keys, written by a server that has not loaded key %s; "+
+			"run \"minyi keys rotate --resume\" again", countRows(left), k.Primary)
 	}
 	return nil
+}
+
+// countRows returns n with "row" or "rows".
+func countRows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 func runKeysRetire(ctx context.Context, a *app, args []string) error {

@@ -30,6 +30,11 @@ type serveOptions struct {
 	// groupSize bounds the items of POST /api/items written in one
 	// transaction; 1 writes each in its own, and 0 chooses by database.
 	groupSize int
+	// trustProxy takes the citizen pages' client address from the last
+	// X-Forwarded-For entry. trustProxyEnvErr is set when MINYI_TRUST_PROXY
+	// is not a boolean, and serveHTTP then refuses to start.
+	trustProxy       bool
+	trustProxyEnvErr error
 }
 
 func (o *serveOptions) register(fs *flag.FlagSet) {
@@ -46,7 +51,22 @@ func (o *serveOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.groupSize, "group-commit", groupSize,
 		"most items of POST /api/items committed in one transaction; 1 commits each alone, "+
 			"0 means 256 on SQLite and 1 on PostgreSQL (env MINYI_GROUP_COMMIT)")
+	trustProxy := false
+	if v := os.Getenv("MINYI_TRUST_PROXY"); v != "" {
+		var err error
+		if trustProxy, err = strconv.ParseBool(v); err != nil {
+			o.trustProxyEnvErr = usageError{fmt.Sprintf("MINYI_TRUST_PROXY=%q is not a boolean: set true or false", v)}
+		}
+	}
+	fs.BoolVar(&o.trustProxy, "trust-proxy", trustProxy,
+		"take the citizen pages' client address from the last X-Forwarded-For entry; set it only behind "+
+			"one reverse proxy that sets that header (env MINYI_TRUST_PROXY)")
 	o.audit.register(fs)
+}
+
+// citizenOptions returns the citizen page options of the server.
+func (o serveOptions) citizenOptions() web.CitizenOptions {
+	return web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL"), TrustProxy: o.trustProxy}
 }
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -69,6 +89,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 // server has stopped. ready, if set, is called with the bound address once
 // the server listens.
 func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOptions, ready func(addr string)) error {
+	if o.trustProxyEnvErr != nil {
+		return o.trustProxyEnvErr
+	}
 	p, err := a.Profile()
 	if err != nil {
 		return err
@@ -111,7 +134,7 @@ func serveHTTP(ctx context.Context, a *app, svc *workflow.Service, o serveOption
 	}
 	srv := web.New(web.Options{
 		Service: svc, DB: db, Profile: p, Logger: a.log, Audit: auditLog, Protector: prot, GroupCommit: group,
-		Citizen: web.CitizenOptions{PublicURL: os.Getenv("MINYI_PUBLIC_URL")},
+		Citizen: o.citizenOptions(),
 		Voice:   a.voiceOptions(),
 		KPI: func(ctx context.Context, from, to time.Time, unitID string) (any, error) {
 			return kpi.Compute(ctx, db, kpiFilter(p, from, to, unitID))
