@@ -29,7 +29,7 @@ const MailExt = ".eml"
 // attachments come on a last line "附件：a.jpg, b.pdf". The sender's address
 // is not stored.
 func OpenMail(paths []string, opts ReadOptions) (*Reader, error) {
-	files, err := mailFiles(paths)
+	files, ignored, err := mailFiles(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func OpenMail(paths []string, opts ReadOptions) (*Reader, error) {
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	r := &Reader{format: FormatEML}
+	r := &Reader{format: FormatEML, ignored: ignored}
 	var charsets []string
 	for i, file := range files {
 		line := i + 1
@@ -71,17 +71,17 @@ func OpenMail(paths []string, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
-// mailFiles expands paths into the list of mail files to read.
-func mailFiles(paths []string) ([]string, error) {
-	var files []string
+// mailFiles expands paths into the list of mail files to read, and lists the
+// other files found in folders, which are not read.
+func mailFiles(paths []string) (files, ignored []string, err error) {
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("intake: %w", err)
+			return nil, nil, fmt.Errorf("intake: %w", err)
 		}
 		if !info.IsDir() {
 			if !strings.EqualFold(filepath.Ext(p), MailExt) {
-				return nil, fmt.Errorf("intake: %w: %s is not a %s mail; pass several files only as mails",
+				return nil, nil, fmt.Errorf("intake: %w: %s is not a %s mail; pass several files only as mails",
 					ErrUnsupportedFormat, p, MailExt)
 			}
 			files = append(files, p)
@@ -89,18 +89,22 @@ func mailFiles(paths []string) ([]string, error) {
 		}
 		entries, err := os.ReadDir(p) // sorted by name
 		if err != nil {
-			return nil, fmt.Errorf("intake: %w", err)
+			return nil, nil, fmt.Errorf("intake: %w", err)
 		}
 		for _, e := range entries {
-			if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), MailExt) {
+			switch {
+			case e.IsDir():
+			case strings.EqualFold(filepath.Ext(e.Name()), MailExt):
 				files = append(files, filepath.Join(p, e.Name()))
+			default:
+				ignored = append(ignored, filepath.Join(p, e.Name()))
 			}
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("intake: no %s files in %s", MailExt, strings.Join(paths, ", "))
+		return nil, nil, fmt.Errorf("intake: no %s files in %s", MailExt, strings.Join(paths, ", "))
 	}
-	return files, nil
+	return files, ignored, nil
 }
 
 // readLimited reads the file at path, failing when it is larger than limit.
@@ -129,3 +133,7 @@ func (r *Reader) Source(line int) string {
 	}
 	return r.sources[line-1]
 }
+
+// Ignored returns the files of a mail folder that were not read because they
+// are not .eml files.
+func (r *Reader) Ignored() []string { return r.ignored }

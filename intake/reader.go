@@ -51,6 +51,7 @@ type Reader struct {
 	items     []item
 	next      int
 	sources   []string // the file of each record, for mails
+	ignored   []string // files of a mail folder that are not mails
 }
 
 // item is one parsed record: a row, or the error that rejected or skipped it.

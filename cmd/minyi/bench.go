@@ -109,7 +109,7 @@ func runBench(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "事项 items: %d  失败 failed: %d  并发 connections: %d\n", *n, failed.Load(), *conc)
 	fmt.Fprintf(a.stdout, "用时 time: %.2f s  速率 rate: %.0f items/s\n", elapsed.Seconds(), float64(*n)/elapsed.Seconds())
-	fmt.Fprintf(a.stdout, "延迟 latency: p50 %v  p90 %v  p99 %v  max %v\n", pct(0.5), pct(0.9), pct(0.99), latencies[len(latencies)-1])
+	fmt.Fprintf(a.stdout, "延迟 latency: p50 %v  p90 %v  p99 %v  max %v\n", pct(0.5), pct(0.9), pct(0.99), pct(1))
 	if firstErr != nil {
 		return fmt.Errorf("bench: %d of %d items failed, the first with: %w", failed.Load(), *n, firstErr)
 	}

@@ -46,10 +46,13 @@ type importSummary struct {
 	// PhonesDropped lists the lines whose phone column held no usable phone
 	// number, such as one an earlier system half-masked (139****1234). Those
 	// rows are imported without a phone, so the item is not lost.
-	PhonesDropped []int   `json:"phones_dropped,omitempty"`
-	Seconds       float64 `json:"seconds"`
-	RowsPerSecond float64 `json:"rows_per_second"`
-	Cancelled     bool    `json:"cancelled,omitempty"`
+	PhonesDropped []int `json:"phones_dropped,omitempty"`
+	// Ignored lists the files of a mail folder that are not .eml files and
+	// were not read.
+	Ignored       []string `json:"ignored_files,omitempty"`
+	Seconds       float64  `json:"seconds"`
+	RowsPerSecond float64  `json:"rows_per_second"`
+	Cancelled     bool     `json:"cancelled,omitempty"`
 }
 
 // importRejected is one row that was not imported, with the reason. File is
@@ -171,6 +174,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 
 	sum := &importSummary{File: file, Format: r.Format(), Encoding: r.Encoding(), Channel: o.channel,
 		DryRun: o.dryRun, Rows: r.Len(), Rejected: []importRejected{}, Skipped: []importSkipped{}}
+	sum.Ignored = r.Ignored()
 	var sink importSink
 	if o.dryRun {
 		db, err := a.DB(ctx)
@@ -450,6 +454,15 @@ func printImportSummary(w io.Writer, sum *importSummary, asJSON bool) error {
 		fmt.Fprintf(&b, "  第 %d 行 line %d: %s\n", rej.Line, rej.Line, rej.Reason)
 	}
 	writeSkipped(&b, sum.Skipped)
+	if n := len(sum.Ignored); n > 0 {
+		names := sum.Ignored[:min(n, maxRejectedShown)]
+		more := ""
+		if n > len(names) {
+			more = ", …"
+		}
+		fmt.Fprintf(&b, "忽略 ignored: %d 个不是 .eml 的文件 (files that are not .eml mails): %s%s\n",
+			n, strings.Join(names, ", "), more)
+	}
 	if n := len(sum.PhonesDropped); n > 0 {
 		shown := make([]string, 0, maxRejectedShown+1)
 		for _, line := range sum.PhonesDropped[:min(n, maxRejectedShown)] {

@@ -168,6 +168,36 @@ func TestImportMailFilesDryRun(t *testing.T) {
 	})
 }
 
+// TestImportMailFolderIgnoredFiles imports a folder that also holds a CSV
+// file and a subfolder: the summary names the file it did not read.
+func TestImportMailFolderIgnoredFiles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		dir := copyMailFixtures(t)
+		csv := filepath.Join(dir, "rows.csv")
+		if err := os.WriteFile(csv, []byte("标题,内容\n路灯,不亮\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		sum := runImportJSON(t, a, out, "--channel", "mailbox", dir)
+		if len(sum.Ignored) != 1 || sum.Ignored[0] != csv {
+			t.Errorf("ignored %v, want only %s", sum.Ignored, csv)
+		}
+		if sum.Created != 5 {
+			t.Errorf("created %d, want 5", sum.Created)
+		}
+		var b bytes.Buffer
+		if err := printImportSummary(&b, &sum, false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "忽略 ignored: 1") || !strings.Contains(b.String(), "rows.csv") {
+			t.Errorf("text summary does not name the ignored file:\n%s", b.String())
+		}
+	})
+}
+
 func TestImportMailTextSummary(t *testing.T) {
 	sum := &importSummary{File: "mail", Format: "eml", Encoding: "MIME (gb2312)", Created: 1,
 		Rejected: []importRejected{{Line: 3, File: "mail/c.eml", Reason: "unsupported or invalid charset"}},

@@ -55,6 +55,11 @@ func (a *app) Keys() (*privacy.Keys, error) {
 func (a *app) loadKeys() (*privacy.Keys, string, error) {
 	if path := os.Getenv(privacy.KeysFileEnv); path != "" {
 		k, err := privacy.ReadKeysFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", fmt.Errorf("personal-data key file %s (from %s) does not exist: restore it from your backup, "+
+				"or unset %s to use the key file beside the database, which is created on first use; "+
+				"without the original keys, encrypted data cannot be read: %w", path, privacy.KeysFileEnv, privacy.KeysFileEnv, err)
+		}
 		return k, path, err
 	}
 	k, err := privacy.LoadKeys(os.Getenv)
