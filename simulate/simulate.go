@@ -99,22 +99,21 @@ func (s *run) hours(lo, hi float64) time.Duration {
 
 func (s *run) chance(p float64) bool { return s.r.Float64() < p }
 
-// step advances the clock by d and applies the action, first flagging the
-// ticket overdue if the step lands past its deadline.
+// minStep is the shortest time between two simulated actions on a ticket.
+const minStep = time.Minute
+
+// step advances the clock by d, at least minStep, and applies the action,
+// first flagging the ticket overdue if the step lands past its deadline.
+// The clock never runs backwards, so a ticket's events stay in time order.
 func (s *run) step(ctx context.Context, t *ticket.Ticket, d time.Duration, a ticket.Actor, act ticket.Action,
 	in ticket.Input) (*ticket.Ticket, error) {
-	next := s.clock.Add(d)
-	if due := deadline(t); !due.IsZero() && next.After(due) && !t.Overdue {
-		mark := due.Add(time.Minute)
-		if mark.After(s.until) {
-			return nil, errStop
-		}
+	next := s.clock.Add(max(d, minStep))
+	if due := deadline(t); !due.IsZero() && next.After(due) {
 		var err error
-		t, err = s.svc.Act(ctx, workflow.Command{TicketID: t.ID, Actor: ticket.System, Action: ticket.ActMarkOverdue, At: mark})
-		if err != nil {
+		if t, err = s.markOverdue(ctx, t); err != nil {
 			return nil, err
 		}
-		s.actions++
+		next = later(next, s.clock)
 	}
 	if next.After(s.until) {
 		return nil, errStop
@@ -126,6 +125,49 @@ func (s *run) step(ctx context.Context, t *ticket.Ticket, d time.Duration, a tic
 	}
 	s.actions++
 	return out, nil
+}
+
+// markOverdue flags t overdue a minute after its deadline unless it is
+// flagged already. It returns errStop when that minute lies past the clock's end.
+func (s *run) markOverdue(ctx context.Context, t *ticket.Ticket) (*ticket.Ticket, error) {
+	due := deadline(t)
+	if t.Overdue || due.IsZero() {
+		return t, nil
+	}
+	mark := later(due.Add(time.Minute), s.clock)
+	if mark.After(s.until) {
+		return nil, errStop
+	}
+	out, err := s.svc.Act(ctx, workflow.Command{TicketID: t.ID, Actor: ticket.System, Action: ticket.ActMarkOverdue, At: mark})
+	if err != nil {
+		return nil, err
+	}
+	s.actions++
+	s.clock = mark
+	return out, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// withinDeadline returns the delay before a step due at due. The delay is a
+// random share in [lo, hi) of the time left, or with probability pLate the
+// time left plus lateLo to lateHi hours. When due is zero or already passed,
+// the delay is lateLo to lateHi hours.
+func (s *run) withinDeadline(due time.Time, lo, hi, pLate, lateLo, lateHi float64) time.Duration {
+	late := s.chance(pLate)
+	window := due.Sub(s.clock)
+	if due.IsZero() || window <= 0 {
+		return s.hours(lateLo, lateHi)
+	}
+	if late {
+		return window + s.hours(lateLo, lateHi)
+	}
+	return time.Duration(float64(window) * (lo + (hi-lo)*s.r.Float64()))
 }
 
 func deadline(t *ticket.Ticket) time.Time {
@@ -152,9 +194,11 @@ func (s *run) drive(ctx context.Context, id int64) (ticket.State, error) {
 		return "", err
 	}
 	t := d.Ticket
+	// The clock resumes at the latest event, so a second run continues where
+	// the first stopped.
 	s.clock = t.ReceivedAt
-	if n := len(d.Events); n > 0 {
-		s.clock = d.Events[n-1].At
+	for _, e := range d.Events {
+		s.clock = later(s.clock, e.At)
 	}
 	// A few items stall at their unit and stay open, as real overdue items do.
 	stall := s.chance(0.03)
@@ -179,6 +223,11 @@ func (s *run) next(ctx context.Context, t *ticket.Ticket, stall bool) (*ticket.T
 	p := s.svc.Profile()
 	switch t.State {
 	case ticket.Received, ticket.Triage, ticket.Reopened:
+		if t.Urgent || t.Priority == "urgent" {
+			// The centre dispatches an urgent item within half an hour and
+			// never invalidates or transfers one out.
+			return s.step(ctx, t, s.hours(0.05, 0.4), s.centre, ticket.ActDispatch, ticket.Input{UnitID: s.unitOf(t)})
+		}
 		if t.State == ticket.Triage && s.chance(0.03) {
 			return s.step(ctx, t, s.hours(0.5, 3), s.centre, ticket.ActInvalidate, ticket.Input{Reason: "重复或无实质内容"})
 		}
@@ -186,39 +235,23 @@ func (s *run) next(ctx context.Context, t *ticket.Ticket, stall bool) (*ticket.T
 			return s.step(ctx, t, s.hours(0.5, 3), s.centre, ticket.ActTransferOut,
 				ticket.Input{Reason: "不属于本局职责范围", Destination: "12345"})
 		}
-		// The centre corrects the tag where needed and sends the item to the
-		// unit its rules name; a reopened item goes back to its unit.
-		unit := t.UnitID
-		if t.State != ticket.Reopened || unit == "" {
-			unit = s.unitFor(t.Tag)
-		}
-		return s.step(ctx, t, s.hours(0.5, 4), s.centre, ticket.ActDispatch, ticket.Input{UnitID: unit})
+		return s.step(ctx, t, s.hours(0.5, 4), s.centre, ticket.ActDispatch, ticket.Input{UnitID: s.unitOf(t)})
 	case ticket.Dispatched:
 		if s.chance(0.05) {
-			return s.step(ctx, t, s.hours(1, 8), s.handler(t), ticket.ActReturn, ticket.Input{Reason: "不属于本单位辖区"})
+			return s.step(ctx, t, s.hours(0.2, 1.5), s.handler(t), ticket.ActReturn, ticket.Input{Reason: "不属于本单位辖区"})
 		}
-		late := s.chance(0.08)
-		d := s.hours(0.2, 0.9)
-		if !t.AcceptDue.IsZero() {
-			window := t.AcceptDue.Sub(s.clock)
-			d = time.Duration(float64(window) * (0.1 + 0.8*s.r.Float64()))
-			if late {
-				d = window + s.hours(1, 12)
-			}
-		}
+		// Most units sign for an item well inside the accept deadline.
+		d := s.withinDeadline(t.AcceptDue, 0.1, 0.9, 0.08, 0.2, 6)
 		return s.step(ctx, t, d, s.handler(t), ticket.ActAccept, ticket.Input{})
 	case ticket.Accepted:
 		if stall {
+			// A stalled item passes its reply deadline without a reply.
+			if _, err := s.markOverdue(ctx, t); err != nil {
+				return nil, err
+			}
 			return nil, errStop
 		}
-		d := s.hours(8, 72)
-		if !t.ReplyDue.IsZero() {
-			window := t.ReplyDue.Sub(s.clock)
-			d = time.Duration(float64(window) * (0.2 + 0.7*s.r.Float64()))
-			if s.chance(0.07) {
-				d = window + s.hours(4, 48)
-			}
-		}
+		d := s.withinDeadline(t.ReplyDue, 0.2, 0.9, 0.07, 4, 48)
 		needs := s.chance(0.6)
 		return s.step(ctx, t, d, s.handler(t), ticket.ActReply, ticket.Input{
 			Reply: replies[s.r.IntN(len(replies))], NeedsRectification: needs, Rectified: needs && s.chance(0.96)})
@@ -254,6 +287,15 @@ var replies = []string{
 	"经调查，反映情况属实，已依法处理并告知当事人处理结果。",
 	"已对涉及人员进行批评教育，并完善相关工作制度，感谢您的监督。",
 	"该问题已移交辖区责任单位，已于本周内处理完毕，现场已恢复正常。",
+}
+
+// unitOf returns the unit the centre sends t to: a reopened item goes back
+// to its unit, and any other item to the unit the rules name for its tag.
+func (s *run) unitOf(t *ticket.Ticket) string {
+	if t.State == ticket.Reopened && t.UnitID != "" {
+		return t.UnitID
+	}
+	return s.unitFor(t.Tag)
 }
 
 // unitFor returns the fixed unit a rule names for tag, or else a random

@@ -116,7 +116,7 @@ func (s *Service) Contact(ctx context.Context, actor ticket.Actor, id int64, req
 		// Staff never know the number, but a message can quote the citizen's text.
 		details["message"] = s.opts.Protector.Mask(req.Text)
 	}
-	if err := s.recordContact(ctx, actor, t, req.Channel, out.Status, details); err != nil {
+	if err := s.recordContact(ctx, actor, t, s.opts.Now(), req.Channel, out.Status, details); err != nil {
 		return out, err
 	}
 	if relayErr != nil {
@@ -128,10 +128,11 @@ func (s *Service) Contact(ctx context.Context, actor ticket.Actor, id int64, req
 	return out, nil
 }
 
-// recordContact writes the timeline event and the audit record of one contact attempt.
-func (s *Service) recordContact(ctx context.Context, actor ticket.Actor, t *ticket.Ticket, channel, status string,
-	details map[string]string) error {
-	at := s.opts.Now().UTC().Truncate(time.Millisecond)
+// recordContact writes the timeline event, stamped at, and the audit record
+// of one contact attempt.
+func (s *Service) recordContact(ctx context.Context, actor ticket.Actor, t *ticket.Ticket, at time.Time,
+	channel, status string, details map[string]string) error {
+	at = at.UTC().Truncate(time.Millisecond)
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		ev := ticket.Event{TicketID: t.ID, At: at, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
 			Action: ActContact, From: t.State, To: t.State, UnitID: t.UnitID, Details: details}
@@ -158,7 +159,11 @@ func (s *Service) sendTrackingCode(ctx context.Context, t *ticket.Ticket, phone 
 	}
 	out, err := s.opts.Relay.SendTrackingCode(ctx, s.db, t.ID, t.TrackingCode)
 	details := map[string]string{"contact_channel": "tracking_code", "contact_status": out.Status}
-	if rerr := s.recordContact(ctx, ticket.System, t, "tracking_code", out.Status, details); rerr != nil {
+	// The event is part of the receipt, so it carries the ticket's received
+	// time. A backdated submission (an import, the demo's simulated month)
+	// would otherwise get an event at the wall clock between its earlier
+	// ones. The audit record keeps the real time of sending.
+	if rerr := s.recordContact(ctx, ticket.System, t, t.ReceivedAt, "tracking_code", out.Status, details); rerr != nil {
 		s.log.Warn("recording the tracking-code message failed", "ticket_id", t.ID, "error", rerr)
 	}
 	if err != nil {
