@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -190,9 +193,18 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
+// listParams are the query parameters GET /api/tickets reads. Any other
+// parameter is rejected, so that a filter the list does not support, such
+// as q for full-text search, fails instead of returning unfiltered tickets.
+var listParams = []string{"state", "unit", "channel", "tag", "overdue", "urgent", "limit", "offset"}
+
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	q := r.URL.Query()
+	if err := checkListParams(q); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	f := workflow.Filter{UnitID: q.Get("unit"), Channel: q.Get("channel"), Tag: q.Get("tag"),
 		Overdue: q.Get("overdue") == "1", Urgent: q.Get("urgent") == "1"}
 	for _, st := range q["state"] {
@@ -217,6 +229,27 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.ticketJSON(t, nil, acct))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "count": len(out)})
+}
+
+// checkListParams returns a bad-request error naming the first query
+// parameter, in sorted order, that the ticket list does not read.
+func checkListParams(q url.Values) error {
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if slices.Contains(listParams, name) {
+			continue
+		}
+		if name == "q" {
+			return fmt.Errorf("%w: unknown query parameter \"q\": the ticket list has no text search, use GET /api/search?q=", errBadRequest)
+		}
+		return fmt.Errorf("%w: unknown query parameter %q: the ticket list accepts %s", errBadRequest, name,
+			strings.Join(listParams, ", "))
+	}
+	return nil
 }
 
 // actionRequest is the body of POST /api/tickets/{id}/{action}.

@@ -122,7 +122,7 @@ type submissionView struct {
 	Key            string
 	Kinds          []string
 	Kind           string
-	About          string // "officer" or "other", for a complaint through an officer's code
+	About          string // "officer", "other" or "" (not chosen yet), for a complaint through an officer's code
 	Body           string
 	Address        string
 	Latitude       string
@@ -137,11 +137,12 @@ type submissionView struct {
 	Problem        string // an error that belongs to no one field
 	PhoneHint      string // the kept phone, masked
 	PhoneSealed    string // the kept phone, encrypted for this process
+	PhoneTyped     string // a typed number that was rejected, put back so the citizen can correct it
 	RetentionYears int
 }
 
 func (c *citizen) newForm(r *http.Request) (submissionView, *evaluate.Owner, func() (string, any, int)) {
-	v := submissionView{citizenBase: c.base("投诉 · 建议 · 求助"), Action: "/form", Kinds: formKinds, Kind: "投诉", About: "officer",
+	v := submissionView{citizenBase: c.base("投诉 · 建议 · 求助"), Action: "/form", Kinds: formKinds, Kind: "投诉",
 		MaxPhotos: workflow.MaxPhotos, MaxChars: maxTextChars, Errors: map[string]string{},
 		RetentionYears: c.opts.RetentionYears}
 	if r.PathValue("code") == "" {
@@ -205,6 +206,9 @@ func (c *citizen) formPost(w http.ResponseWriter, r *http.Request) (string, any,
 	v.PhoneHint, v.PhoneSealed = hint, sealed
 	if problem != "" {
 		v.Errors["phone"] = problem
+		// The page carries Cache-Control: no-store (citizenHeaders), so the
+		// citizen's own input shown back to them stays out of caches.
+		v.PhoneTyped = shortText(r.PostFormValue("phone"), maxPhoneInputChars)
 	}
 	if len(v.Errors) > 0 {
 		return "form", v, http.StatusUnprocessableEntity
@@ -266,8 +270,14 @@ func (c *citizen) validateForm(v *submissionView) {
 		v.Errors["kind"] = "请选择类型：投诉、建议或求助"
 		v.Kind = "投诉"
 	}
-	if v.About != "other" {
-		v.About = "officer"
+	// A complaint through an officer's code needs an explicit choice of whom
+	// it is about, because a default would file a conduct complaint against the
+	// officer for a citizen who only wanted to report, say, noise.
+	if v.About != "officer" && v.About != "other" {
+		v.About = ""
+		if v.IsOfficer && v.Kind == "投诉" {
+			v.Errors["about"] = "请选择您投诉的是这位民警的执法或服务，还是其他事情"
+		}
 	}
 	n := utf8.RuneCountInString(v.Body)
 	switch {
@@ -290,6 +300,17 @@ func (c *citizen) validateForm(v *submissionView) {
 	if !v.Consent {
 		v.Errors["consent"] = "请阅读上面的说明，并勾选同意后再提交"
 	}
+}
+
+// maxPhoneInputChars caps a rejected phone input shown back in the form.
+const maxPhoneInputChars = 40
+
+// shortText returns s cut to at most n characters.
+func shortText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 // parseLocation parses a WGS-84 position as the browser reports it.

@@ -26,19 +26,20 @@ const (
 )
 
 // dashboardKPIs are the figures of the KPI table: the JSON key of kpi.Report
-// and the label. The values come from kpi.Compute and nothing else.
-var dashboardKPIs = []struct{ key, label, unit string }{
-	{"satisfaction_rate", "满意率", "%"},
-	{"callback_rate", "回访率", "%"},
-	{"rectification_rate", "整改率", "%"},
-	{"response_rate", "按时签收率", "%"},
-	{"daily_completion_rate", "日办结率", "%"},
-	{"counts.received", "受理量", ""},
-	{"counts.closed", "结案量", ""},
-	{"counts.open", "未结", ""},
-	{"counts.overdue", "超期", ""},
-	{"cycle_hours.mean", "平均办理时长（小时）", "h"},
-	{"cycle_hours.p90", "办理时长 P90（小时）", "h"},
+// and the unit. The label is the text "kpi.KEY". The values come from
+// kpi.Compute and nothing else.
+var dashboardKPIs = []struct{ key, unit string }{
+	{"satisfaction_rate", "%"},
+	{"callback_rate", "%"},
+	{"rectification_rate", "%"},
+	{"response_rate", "%"},
+	{"daily_completion_rate", "%"},
+	{"counts.received", ""},
+	{"counts.closed", ""},
+	{"counts.open", ""},
+	{"counts.overdue", ""},
+	{"cycle_hours.mean", "h"},
+	{"cycle_hours.p90", "h"},
 }
 
 // kpiPeriod is one column of the KPI table.
@@ -93,12 +94,19 @@ type dashboardData struct {
 // dashboardCharts is the data of the ECharts charts, embedded in the page as
 // JSON.
 type dashboardCharts struct {
+	Labels   chartLabels  `json:"labels"`
 	Dates    []string     `json:"dates"`
 	Received []int64      `json:"received"`
 	Closed   []int64      `json:"closed"`
 	Units    []namedCount `json:"units"`
 	Channels []namedCount `json:"channels"`
 	Tags     []namedCount `json:"tags"`
+}
+
+// chartLabels are the names of the trend chart's series in the page's language.
+type chartLabels struct {
+	Received string `json:"received"`
+	Closed   string `json:"closed"`
 }
 
 type namedCount struct {
@@ -108,7 +116,8 @@ type namedCount struct {
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
-	d := dashboardData{frameData: s.pageFrame(acct, "dashboard", "数据看板")}
+	d := dashboardData{frameData: s.pageFrame(w, r, acct, "dashboard")}
+	d.Charts.Labels = chartLabels{Received: d.T("dash.received"), Closed: d.T("dash.closed")}
 	today, from, to, unit := s.parseDashboardForm(r, acct, &d)
 	d.From, d.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	d.Units = s.scopedUnitOptions(acct, unit)
@@ -118,7 +127,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	}
 
 	scope := ""
-	d.ScopeName = "全部单位"
+	d.ScopeName = d.T("dash.all_units")
 	if unit != "" {
 		scope, d.ScopeName = s.prof.UnitPath(unit), s.searchUnitName(unit)
 	}
@@ -179,16 +188,16 @@ func (s *Server) parseDashboardForm(r *http.Request, acct org.Account, d *dashbo
 	var err error
 	if v := q.Get("from"); v != "" {
 		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			d.Error = "起始日期格式应为 YYYY-MM-DD"
+			d.Error = d.T("err.from_date")
 		}
 	}
 	if v := q.Get("to"); v != "" && err == nil {
 		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			d.Error = "截止日期格式应为 YYYY-MM-DD"
+			d.Error = d.T("err.to_date")
 		}
 	}
 	if d.Error == "" && to.Before(from) {
-		d.Error = "截止日期早于起始日期"
+		d.Error = d.T("err.range")
 	}
 
 	unit = q.Get("unit")
@@ -196,7 +205,7 @@ func (s *Server) parseDashboardForm(r *http.Request, acct org.Account, d *dashbo
 		unit = acct.UnitID
 	}
 	if _, known := s.prof.Unit(unit); unit != "" && (!known || !s.unitVisible(acct, unit)) {
-		d.Error = "所选单位不存在或不在您的权限范围内"
+		d.Error = d.T("err.unit_scope")
 	}
 	return today, from, to, unit
 }
@@ -207,14 +216,15 @@ func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, scope stri
 	loc := s.prof.Location
 	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
 	d.Periods = []kpiPeriod{
-		{Key: "today", Label: "今日", from: today, to: today},
-		{Key: "week", Label: "本周", from: monday, to: today},
-		{Key: "range", Label: "所选区间", from: from, to: to},
+		{Key: "today", from: today, to: today},
+		{Key: "week", from: monday, to: today},
+		{Key: "range", from: from, to: to},
 	}
 	base := kpi.Filter{UnitPath: scope, Loc: loc, Now: s.now()}
 	for i := range d.Periods {
 		p := &d.Periods[i]
-		p.Range = p.from.Format("01-02") + " 至 " + p.to.Format("01-02")
+		p.Label = d.T("period." + p.Key)
+		p.Range = p.from.Format("01-02") + d.T("range_to") + p.to.Format("01-02")
 		f := base
 		f.From, f.To = p.from, p.to
 		rep, err := kpi.Compute(ctx, s.db, f)
@@ -223,7 +233,7 @@ func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, scope stri
 		}
 		p.report = rep
 	}
-	rows, err := kpiRows(d.Periods)
+	rows, err := kpiRows(d.Lang, d.Periods)
 	if err != nil {
 		return err
 	}
@@ -245,7 +255,7 @@ func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, scope stri
 		return err
 	}
 	for _, g := range channels {
-		d.Charts.Channels = append(d.Charts.Channels, namedCount{channelLabel(g.Key), g.Received})
+		d.Charts.Channels = append(d.Charts.Channels, namedCount{channelName(d.Lang, g.Key), g.Received})
 	}
 	tags, err := kpi.CountBy(ctx, s.db, f, kpi.ByTag)
 	if err != nil {
@@ -253,7 +263,7 @@ func (s *Server) fillDashboard(ctx context.Context, d *dashboardData, scope stri
 	}
 	for _, g := range tags {
 		if len(d.Charts.Tags) < dashboardTopN {
-			d.Charts.Tags = append(d.Charts.Tags, namedCount{orText(g.Key, "未分类"), g.Received})
+			d.Charts.Tags = append(d.Charts.Tags, namedCount{orText(g.Key, d.T("dash.untagged")), g.Received})
 		}
 	}
 	if err := s.fillRising(ctx, d, f, tags); err != nil {
@@ -268,13 +278,13 @@ func (s *Server) fillRising(ctx context.Context, d *dashboardData, f kpi.Filter,
 	days := int(f.To.Sub(f.From).Hours()/24+0.5) + 1
 	prev := f
 	prev.From, prev.To = f.From.AddDate(0, 0, -days), f.From.AddDate(0, 0, -1)
-	d.PrevRange = prev.From.Format(time.DateOnly) + " 至 " + prev.To.Format(time.DateOnly)
+	d.PrevRange = prev.From.Format(time.DateOnly) + d.T("range_to") + prev.To.Format(time.DateOnly)
 	before, err := kpi.CountBy(ctx, s.db, prev, kpi.ByTag)
 	if err != nil {
 		return err
 	}
 	for _, c := range kpi.Rising(current, before, risingMinGain) {
-		gain := "新出现"
+		gain := d.T("dash.new_tag")
 		if c.Previous > 0 {
 			gain = fmt.Sprintf("+%.0f%%", float64(c.Current-c.Previous)/float64(c.Previous)*100)
 		}
@@ -337,10 +347,10 @@ func (s *Server) hasChildUnits(id string) bool {
 	return false
 }
 
-// kpiRows turns the reports of the periods into the rows of the KPI table,
+// kpiRows turns the reports of the periods into the rows of the KPI table in lang,
 // reading each figure from the report's JSON so the page shows exactly what
 // `minyi kpi --json` prints.
-func kpiRows(periods []kpiPeriod) ([]kpiRow, error) {
+func kpiRows(lang string, periods []kpiPeriod) ([]kpiRow, error) {
 	flat := make([]map[string]json.RawMessage, len(periods))
 	for i, p := range periods {
 		m, err := flattenJSON(p.report)
@@ -351,7 +361,7 @@ func kpiRows(periods []kpiPeriod) ([]kpiRow, error) {
 	}
 	var rows []kpiRow
 	for _, k := range dashboardKPIs {
-		row := kpiRow{Key: k.key, Label: k.label}
+		row := kpiRow{Key: k.key, Label: pageText(lang, "kpi."+k.key)}
 		for i, p := range periods {
 			raw := string(flat[i][k.key])
 			row.Cells = append(row.Cells, kpiCell{Period: p.Key, Value: raw, Text: figureText(raw, k.unit)})

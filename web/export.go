@@ -37,7 +37,7 @@ func (s *Server) exportXLSX(w http.ResponseWriter, r *http.Request) {
 		res, err = s.svc.Export(r.Context(), acct.Actor(), f.Unit, q)
 	}
 	if err != nil && acceptsHTML(r) {
-		s.searchFailed(w, r, s.newSearchPageData(acct, f), err)
+		s.searchFailed(w, r, s.newSearchPageData(w, r, acct, f), err)
 		return
 	}
 	if err != nil {

@@ -14,6 +14,30 @@ var channelLabels = map[string]string{
 	"import":  "表格导入",
 }
 
+// channelEnglish are the English names of the intake channels.
+var channelEnglish = map[string]string{
+	"qr":      "QR code",
+	"12345":   "12345 hotline",
+	"110":     "Referred by 110",
+	"mailbox": "Director's mailbox",
+	"12389":   "12389 hotline",
+	"phone":   "Duty phone",
+	"email":   "E-mail",
+	"import":  "Spreadsheet import",
+}
+
+// channelName returns the channel's name in lang ("zh" or "en"), or its
+// code when it has none.
+func channelName(lang, code string) string {
+	if lang != "en" {
+		return channelLabel(code)
+	}
+	if l, ok := channelEnglish[code]; ok {
+		return l
+	}
+	return code
+}
+
 // channelLabel returns the channel's name, or its code when it has none.
 func channelLabel(code string) string {
 	if l, ok := channelLabels[code]; ok {

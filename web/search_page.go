@@ -40,15 +40,6 @@ type pickOption struct {
 	Selected     bool
 }
 
-// frameData is the content of the page frame: title, site, account and navigation.
-type frameData struct {
-	Title   string
-	Site    string
-	Account org.Account
-	Nav     string // the current page: search or dashboard
-	Error   string
-}
-
 // searchRowView is one result row as the page shows it.
 type searchRowView struct {
 	ID           int64
@@ -79,7 +70,7 @@ type searchPageData struct {
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	f, q, err := s.parseSearchForm(r)
-	d := s.newSearchPageData(acct, f)
+	d := s.newSearchPageData(w, r, acct, f)
 	if err != nil {
 		s.searchFailed(w, r, d, err)
 		return
@@ -102,21 +93,23 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.ExportURL = "/search/export.xlsx?" + f.values(0)
 	for _, row := range res.Rows {
-		d.Rows = append(d.Rows, s.resultRow(row, f.Text))
+		d.Rows = append(d.Rows, s.resultRow(d.Lang, row, f.Text))
 	}
 	s.renderSearchPage(w, r, http.StatusOK, "search", d)
 }
 
-// newSearchPageData starts the search page of form f with its select boxes filled.
-func (s *Server) newSearchPageData(acct org.Account, f searchForm) searchPageData {
-	d := searchPageData{frameData: s.pageFrame(acct, "search", "工单搜索"), Form: f, MaxText: workflow.MaxQueryChars}
+// newSearchPageData starts the search page of form f with its select boxes
+// filled, in the language of the request.
+func (s *Server) newSearchPageData(w http.ResponseWriter, r *http.Request, acct org.Account, f searchForm) searchPageData {
+	d := searchPageData{frameData: s.pageFrame(w, r, acct, "search"), Form: f, MaxText: workflow.MaxQueryChars}
 	s.fillSearchOptions(&d, acct)
 	return d
 }
 
 // searchFailed shows a rejected search on the search page with the status
-// that classifyError gives err, its message in Chinese first. A 5xx goes to
-// pageError, which shows only the request id.
+// that classifyError gives err. On a Chinese page the message is Chinese
+// first with the English after. A 5xx goes to pageError, which shows only
+// the request id.
 func (s *Server) searchFailed(w http.ResponseWriter, r *http.Request, d searchPageData, err error) {
 	status, code := classifyError(err)
 	switch {
@@ -125,31 +118,35 @@ func (s *Server) searchFailed(w http.ResponseWriter, r *http.Request, d searchPa
 		return
 	case errors.Is(err, workflow.ErrNotFound):
 		// Search returns not found only for a unit outside the account's scope.
-		d.Error = "所选单位不存在或不在您的权限范围内"
+		d.Error = d.T("err.unit_scope")
+	case showsCause(code) && d.Lang == "en":
+		d.Error = d.T("search.invalid") + " (" + strings.TrimPrefix(err.Error(), errBadRequest.Error()+": ") + ")"
 	case showsCause(code):
 		d.Error = searchErrorText(err)
+	case d.Lang == "en":
+		d.Error = consoleText("en", "err."+code)
 	default:
 		d.Error = consoleText("zh", "err."+code) + "（" + consoleText("en", "err."+code) + "）"
 	}
 	s.renderSearchPage(w, r, status, "search", d)
 }
 
-func (s *Server) resultRow(row search.Row, query string) searchRowView {
+func (s *Server) resultRow(lang string, row search.Row, query string) searchRowView {
 	v := searchRowView{ID: row.ID, TrackingCode: row.TrackingCode,
-		Received: row.ReceivedAt.In(s.prof.Location).Format("2006-01-02 15:04"), Channel: channelLabel(row.Channel),
-		Kind: row.Kind, Tag: row.Tag, Unit: s.searchUnitName(row.UnitID), State: row.State.Label(),
+		Received: row.ReceivedAt.In(s.prof.Location).Format("2006-01-02 15:04"), Channel: channelName(lang, row.Channel),
+		Kind: row.Kind, Tag: row.Tag, Unit: s.searchUnitName(row.UnitID), State: stateText(lang, row.State),
 		// Highlight escapes every character of the stored text; only its <mark> tags are markup.
 		TitleHTML:   template.HTML(search.Highlight(row.Title, query, 0)),
 		ExcerptHTML: template.HTML(search.Highlight(excerptSource(row, query), query, excerptChars)),
 	}
 	if row.Urgent {
-		v.Flags = append(v.Flags, "紧急")
+		v.Flags = append(v.Flags, consoleText(lang, "flag.urgent"))
 	}
 	if row.Overdue {
-		v.Flags = append(v.Flags, "超期")
+		v.Flags = append(v.Flags, consoleText(lang, "flag.overdue"))
 	}
 	if row.Supervised {
-		v.Flags = append(v.Flags, "督办")
+		v.Flags = append(v.Flags, consoleText(lang, "flag.supervised"))
 	}
 	return v
 }
@@ -170,10 +167,10 @@ func (s *Server) fillSearchOptions(d *searchPageData, acct org.Account) {
 		chosen[st] = true
 	}
 	for _, st := range searchStates {
-		d.States = append(d.States, pickOption{string(st), st.Label(), chosen[st]})
+		d.States = append(d.States, pickOption{string(st), stateText(d.Lang, st), chosen[st]})
 	}
 	for _, code := range []string{"qr", "12345", "110", "mailbox", "12389", "phone", "email", "import"} {
-		d.Channels = append(d.Channels, pickOption{code, channelLabel(code), f.Channel == code})
+		d.Channels = append(d.Channels, pickOption{code, channelName(d.Lang, code), f.Channel == code})
 	}
 	for _, tag := range s.prof.Tags {
 		d.Tags = append(d.Tags, pickOption{tag.Name, tag.Name, f.Tag == tag.Name})
@@ -200,10 +197,6 @@ func (s *Server) unitVisible(acct org.Account, unitID string) bool {
 		return true
 	}
 	return acct.UnitPath != "" && strings.HasPrefix(s.prof.UnitPath(unitID), acct.UnitPath)
-}
-
-func (s *Server) pageFrame(acct org.Account, nav, title string) frameData {
-	return frameData{Title: title, Site: s.prof.Title, Account: acct, Nav: nav}
 }
 
 func (s *Server) renderSearchPage(w http.ResponseWriter, r *http.Request, status int, page string, d any) {

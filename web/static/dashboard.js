@@ -27,15 +27,17 @@
   function names(list) { return (list || []).map(function (x) { return x.name; }); }
   function values(list) { return (list || []).map(function (x) { return x.value; }); }
 
+  // The page sends the series names in its language, and Chinese is the default.
+  var labels = data.labels || { received: "受理", closed: "结案" };
   chart("chart-trend", {
     tooltip: { trigger: "axis" },
-    legend: { data: ["受理", "结案"], textStyle: font },
+    legend: { data: [labels.received, labels.closed], textStyle: font },
     grid: { left: 60, right: 30, top: 50, bottom: 50 },
     xAxis: { type: "category", data: data.dates || [], axisLabel: font },
     yAxis: { type: "value", minInterval: 1, axisLabel: font },
     series: [
-      { name: "受理", type: "line", data: data.received || [], lineStyle: { width: 3 }, symbolSize: 7 },
-      { name: "结案", type: "line", data: data.closed || [], lineStyle: { width: 3 }, symbolSize: 7 }
+      { name: labels.received, type: "line", data: data.received || [], lineStyle: { width: 3 }, symbolSize: 7 },
+      { name: labels.closed, type: "line", data: data.closed || [], lineStyle: { width: 3 }, symbolSize: 7 }
     ]
   });
 
