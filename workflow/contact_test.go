@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ type relayEnv struct {
 	*env
 	demo     *privacy.DemoProvider
 	keys     *privacy.Keys
+	mu       sync.Mutex // guards accesses, which concurrent requests append to
 	accesses []workflow.Access
 }
 
@@ -48,7 +50,9 @@ func newRelayEnv(t *testing.T, db *store.DB, smsTrackingCode bool) *relayEnv {
 		Now:   func() time.Time { return e.now },
 		Relay: privacy.NewRelay(prot.Vault(), e.demo, 0), SMSTrackingCode: smsTrackingCode,
 		Audit: func(_ context.Context, _ *store.Tx, a workflow.Access) error {
+			e.mu.Lock()
 			e.accesses = append(e.accesses, a)
+			e.mu.Unlock()
 			return nil
 		}})
 	if err != nil {

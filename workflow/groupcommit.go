@@ -173,12 +173,13 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		batch[i] = it.p
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, p := range batch {
-			if err := s.insertPrepared(ctx, tx, p); err != nil {
-				return err
+		written, err := s.writePrepared(ctx, tx, batch)
+		if err == nil {
+			for i, it := range firsts {
+				it.p = written[i]
 			}
 		}
-		return indexCreated(ctx, tx, batch)
+		return err
 	})
 	if err == nil || len(firsts) == 1 {
 		for _, it := range firsts {
@@ -195,16 +196,12 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 	}
 	s.log.Warn("group commit failed, writing one by one", "submissions", len(group), "error", err)
 	for _, it := range append(firsts, repeats...) {
-		// The failed transaction changed the prepared ticket (id, state,
-		// version), so the submission is prepared again, at its first time.
-		sub := it.p.sub
-		sub.ReceivedAt = it.p.at
-		it.p = s.prepare(ctx, sub)
 		it.done <- s.db.InTx(ctx, func(tx *store.Tx) error {
-			if err := s.insertPrepared(ctx, tx, it.p); err != nil {
-				return err
+			written, err := s.writePrepared(ctx, tx, []*prepared{it.p})
+			if err == nil {
+				it.p = written[0]
 			}
-			return indexCreated(ctx, tx, []*prepared{it.p})
+			return err
 		})
 	}
 }

@@ -293,10 +293,11 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	}
 	p := s.prepare(ctx, sub)
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := s.insertPrepared(ctx, tx, p); err != nil {
-			return err
+		written, err := s.writePrepared(ctx, tx, []*prepared{p})
+		if err == nil {
+			p = written[0]
 		}
-		return indexCreated(ctx, tx, []*prepared{p})
+		return err
 	})
 	if errors.Is(err, errDuplicate) {
 		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
@@ -309,6 +310,25 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	s.sendTrackingCode(ctx, p.t, sub.Phone)
 	s.created(ctx, p.t)
 	return p.t, true, nil
+}
+
+// writePrepared inserts and indexes copies of ps within tx and returns the
+// copies, which hold the ids and states. It writes copies because
+// store.DB.InTx runs its function again when SQLite reports the database
+// busy: a second attempt must start from the prepared tickets, not from what
+// the rolled-back attempt left in them.
+func (s *Service) writePrepared(ctx context.Context, tx *store.Tx, ps []*prepared) ([]*prepared, error) {
+	written := make([]*prepared, len(ps))
+	for i, p := range ps {
+		q := *p
+		t := *p.t
+		q.t = &t
+		if err := s.insertPrepared(ctx, tx, &q); err != nil {
+			return nil, err
+		}
+		written[i] = &q
+	}
+	return written, indexCreated(ctx, tx, written)
 }
 
 // prepared is a validated submission with everything computed that needs no
@@ -462,12 +482,11 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 		todoIdx = append(todoIdx, i)
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, p := range todo {
-			if err := s.insertPrepared(ctx, tx, p); err != nil {
-				return err
-			}
+		written, err := s.writePrepared(ctx, tx, todo)
+		if err == nil {
+			todo = written
 		}
-		return indexCreated(ctx, tx, todo)
+		return err
 	})
 	if err != nil {
 		s.log.Warn("batch submit failed, retrying one by one", "rows", len(todo), "error", err)
