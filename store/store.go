@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -209,9 +210,11 @@ func (tx *Tx) Rebind(q string) string { return tx.db.Rebind(q) }
 // DialectName returns the dialect.
 func (tx *Tx) DialectName() Dialect { return tx.db.Dialect }
 
-// InTx runs fn in a write transaction and commits it if fn returns nil. On
-// SQLite a "database is locked" failure is retried a few times, because a
-// reader checkpointing the WAL can briefly hold the lock.
+// InTx runs fn in a write transaction and commits it if fn returns nil. A
+// failure that isBusy accepts runs fn again, up to five times in all: on
+// SQLite a reader checkpointing the WAL can briefly hold the lock, and on
+// PostgreSQL two transactions can deadlock on rows they lock in opposite
+// orders. fn must therefore start from scratch on every call.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -240,7 +243,14 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// isBusy reports whether a transaction failed only because of another one:
+// SQLite's busy database, or PostgreSQL's deadlock (40P01) or serialization
+// failure (40001), after which the server has rolled the transaction back.
 func isBusy(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40P01" || pgErr.Code == "40001"
+	}
 	s := err.Error()
 	return strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY")
 }
