@@ -167,10 +167,10 @@ func dayOf(ms int64, loc *time.Location) string {
 // order, so that two calls touching the same rows on PostgreSQL lock them in
 // the same order.
 //
-// NOTE: a transaction that calls apply twice, for a ticket save and then its
+// A transaction that calls apply twice, for a ticket save and then its
 // event, can still deadlock on PostgreSQL with another that locks the same
-// two rows the other way round. PostgreSQL then aborts one transaction, which
-// rolls back whole and returns the error to the caller of the action.
+// two rows the other way round. PostgreSQL then aborts one transaction, and
+// store.DB.InTx runs it again.
 func (c contributions) apply(ctx context.Context, q store.Querier) error {
 	keys := make([]rollupKey, 0, len(c))
 	for k, n := range c {
