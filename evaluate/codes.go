@@ -294,6 +294,7 @@ func EnsureCodes(ctx context.Context, db *store.DB, p *profile.Profile) (int, er
 	}
 	created := 0
 	err := db.InTx(ctx, func(tx *store.Tx) error {
+		created = 0 // InTx may run this again
 		existing := map[owner]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT owner_type, owner_id FROM codes WHERE revoked_at IS NULL`)
 		if err != nil {

@@ -17,6 +17,13 @@ type PurgeResult struct {
 	Recordings int // voice recordings
 }
 
+func (r *PurgeResult) add(o PurgeResult) {
+	r.Tickets += o.Tickets
+	r.Values += o.Values
+	r.Messages += o.Messages
+	r.Recordings += o.Recordings
+}
+
 // purgeBatch is the number of tickets shredded per transaction.
 const purgeBatch = 200
 
@@ -57,17 +64,20 @@ func Purge(ctx context.Context, db *store.DB, cutoff time.Time, dryRun bool) (Pu
 	}
 	for {
 		var ids []int64
+		var batch PurgeResult
 		err := db.InTx(ctx, func(tx *store.Tx) error {
+			batch = PurgeResult{} // InTx may run this again
 			var err error
 			ids, err = candidateIDs(ctx, tx, cutoff)
 			if err != nil || len(ids) == 0 {
 				return err
 			}
-			return shredTickets(ctx, tx, ids, &total)
+			return shredTickets(ctx, tx, ids, &batch)
 		})
 		if err != nil {
 			return total, err
 		}
+		total.add(batch)
 		if len(ids) < purgeBatch {
 			break
 		}

@@ -49,6 +49,7 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 	var out *ticket.Ticket
 	var denied error
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		out, denied = nil, nil // InTx may run this again
 		t, err := loadTicket(ctx, tx, c.TicketID)
 		if err != nil {
 			return err
@@ -250,6 +251,7 @@ type Detail struct {
 func (s *Service) Get(ctx context.Context, actor ticket.Actor, id int64, purpose string) (*Detail, error) {
 	var d *Detail
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		d = nil // InTx may run this again
 		t, err := loadTicket(ctx, tx, id)
 		if err != nil {
 			return err
@@ -369,6 +371,7 @@ func (s *Service) list(ctx context.Context, actor ticket.Actor, f Filter, withTo
 	var out []*ticket.Ticket
 	total := 0
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		out, total = nil, 0 // InTx may run this again
 		rows, err := tx.QueryContext(ctx, q, append(args, f.Limit, f.Offset)...)
 		if err != nil {
 			return fmt.Errorf("workflow: list: %w", err)

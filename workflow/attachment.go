@@ -120,6 +120,7 @@ func (s *Service) AttachmentFile(ctx context.Context, actor ticket.Actor, id int
 	var out Attachment
 	found := false
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		out, found = Attachment{}, false // InTx may run this again
 		var data []byte
 		a, err := scanAttachment(tx.QueryRowContext(ctx, `SELECT `+attachmentColumns+`, data
 			FROM ticket_attachments WHERE id = ?`, id), &data)

@@ -244,6 +244,7 @@ func (s *Service) SupervisionBoard(ctx context.Context, actor ticket.Actor) ([]U
 	q += ` GROUP BY unit_id`
 	var out []UnitLoad
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		out = nil // InTx may run this again
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("workflow: supervision board: %w", err)
@@ -326,6 +327,7 @@ func (s *Service) ListQueue(ctx context.Context, actor ticket.Actor, q Queue, li
 	args = append(args, limit)
 	var out []*ticket.Ticket
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		out = nil // InTx may run this again
 		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return fmt.Errorf("workflow: queue %s: %w", q, err)

@@ -45,8 +45,9 @@ func (g *GroupCommitter) Stats() (groups, items int64) {
 
 // groupItem is one prepared submission on its way to the writer.
 type groupItem struct {
-	p    *prepared
-	done chan error // receives the outcome of the item's transaction
+	p       *prepared
+	written *prepared  // the copy of p that the committed transaction wrote
+	done    chan error // receives the outcome of the item's transaction
 }
 
 // NewGroupCommitter starts the writer of svc's grouped submissions. size
@@ -110,9 +111,9 @@ func (g *GroupCommitter) Submit(ctx context.Context, sub Submission) (*ticket.Ti
 	if err != nil {
 		return nil, false, err
 	}
-	s.sendTrackingCode(ctx, it.p.t, sub.Phone)
-	s.created(ctx, it.p.t)
-	return it.p.t, true, nil
+	s.sendTrackingCode(ctx, it.written.t, sub.Phone)
+	s.created(ctx, it.written.t)
+	return it.written.t, true, nil
 }
 
 // write takes every item waiting, up to the group size, and commits them
@@ -176,7 +177,7 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		written, err := s.writePrepared(ctx, tx, batch)
 		if err == nil {
 			for i, it := range firsts {
-				it.p = written[i]
+				it.written = written[i]
 			}
 		}
 		return err
@@ -199,7 +200,7 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		it.done <- s.db.InTx(ctx, func(tx *store.Tx) error {
 			written, err := s.writePrepared(ctx, tx, []*prepared{it.p})
 			if err == nil {
-				it.p = written[0]
+				it.written = written[0]
 			}
 			return err
 		})

@@ -291,9 +291,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 			return nil, false, err
 		}
 	}
-	p := s.prepare(ctx, sub)
+	prep := s.prepare(ctx, sub)
+	var p *prepared // the written copy of prep
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		written, err := s.writePrepared(ctx, tx, []*prepared{p})
+		written, err := s.writePrepared(ctx, tx, []*prepared{prep})
 		if err == nil {
 			p = written[0]
 		}
@@ -481,11 +482,10 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 		todo = append(todo, s.prepare(ctx, sub))
 		todoIdx = append(todoIdx, i)
 	}
+	var written []*prepared
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		written, err := s.writePrepared(ctx, tx, todo)
-		if err == nil {
-			todo = written
-		}
+		var err error
+		written, err = s.writePrepared(ctx, tx, todo)
 		return err
 	})
 	if err != nil {
@@ -499,8 +499,8 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 		}
 	} else {
 		for k, i := range todoIdx {
-			results[i] = BatchResult{Ticket: todo[k].t, Created: true}
-			s.created(ctx, todo[k].t)
+			results[i] = BatchResult{Ticket: written[k].t, Created: true}
+			s.created(ctx, written[k].t)
 		}
 	}
 	// A repeat inside the batch reports the ticket of its first occurrence.

@@ -292,6 +292,7 @@ func (s *Service) submitVoiceOnly(ctx context.Context, vs VoiceSealer, f Form) (
 	var out *ticket.Ticket
 	created := false
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		out, created = nil, false // InTx may run this again
 		if _, err := tx.ExecContext(ctx, `INSERT INTO citizen_forms (form_key, body_hash, latitude, longitude, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (form_key) DO NOTHING`, f.Key, f.BodyHash, lat, lon, at.UnixMilli()); err != nil {
 			return fmt.Errorf("workflow: reserve form: %w", err)
