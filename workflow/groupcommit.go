@@ -74,16 +74,10 @@ func (g *GroupCommitter) Close() {
 // the ticket, reporting whether it did.
 func (g *GroupCommitter) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, bool, error) {
 	s := g.svc
-	if err := s.validate(&sub); err != nil {
-		return nil, false, err
+	if t, err := s.admitSubmission(ctx, &sub); t != nil || err != nil {
+		return t, false, err
 	}
-	if sub.ExternalID != "" {
-		if t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID); err == nil {
-			return t, false, s.sameItem(t, sub)
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, false, err
-		}
-	}
+
 	it := &groupItem{p: s.prepare(ctx, sub), done: make(chan error, 1)}
 	select {
 	case <-g.stop:
@@ -97,9 +91,10 @@ func (g *GroupCommitter) Submit(ctx context.Context, sub Submission) (*ticket.Ti
 	case <-ctx.Done():
 		return nil, false, ctx.Err()
 	}
-	// Once queued, the item is written whatever happens to ctx, so the
-	// caller waits for the outcome instead of reporting a failure that may
-	// turn out to be a success.
+
+	// The writer sends an outcome for every queued item, so this receive
+	// ends whatever happens to ctx. Waiting keeps the caller from reporting
+	// a failure that may turn out to be a success.
 	err := <-it.done
 	if errors.Is(err, errDuplicate) {
 		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
@@ -111,8 +106,7 @@ func (g *GroupCommitter) Submit(ctx context.Context, sub Submission) (*ticket.Ti
 	if err != nil {
 		return nil, false, err
 	}
-	s.sendTrackingCode(ctx, it.written.t, sub.Phone)
-	s.created(ctx, it.written.t)
+	s.announceCreated(ctx, it.written.t, sub.Phone)
 	return it.written.t, true, nil
 }
 
@@ -148,8 +142,8 @@ func (g *GroupCommitter) write() {
 
 // commit writes a group in one transaction. An item whose channel and
 // external id repeat an earlier item of the group is left out of it and
-// answered with errDuplicate once the earlier one is written, so that a
-// client resending a request does not break its group. When the transaction
+// receives errDuplicate once the earlier one is written, so that a client
+// resending a request does not break its group. When the transaction
 // fails for any other reason, such as an external id that another request
 // has just created, each item is written in a transaction of its own, so one
 // item's failure is that item's alone.
@@ -158,6 +152,7 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 	ctx := context.Background()
 	g.groups.Add(1)
 	g.items.Add(int64(len(group)))
+
 	var firsts, repeats []*groupItem
 	seen := map[[2]string]bool{}
 	for _, it := range group {
@@ -169,6 +164,7 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		seen[key] = true
 		firsts = append(firsts, it)
 	}
+
 	batch := make([]*prepared, len(firsts))
 	for i, it := range firsts {
 		batch[i] = it.p
@@ -182,6 +178,7 @@ func (g *GroupCommitter) commit(group []*groupItem) {
 		}
 		return err
 	})
+
 	if err == nil || len(firsts) == 1 {
 		for _, it := range firsts {
 			it.done <- err

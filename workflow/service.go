@@ -281,15 +281,8 @@ func Validate(p *profile.Profile, now time.Time, sub *Submission) error {
 // item whose channel and external id were seen before returns the existing
 // ticket with created false.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, bool, error) {
-	if err := s.validate(&sub); err != nil {
-		return nil, false, err
-	}
-	if sub.ExternalID != "" {
-		if t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID); err == nil {
-			return t, false, s.sameItem(t, sub)
-		} else if !errors.Is(err, ErrNotFound) {
-			return nil, false, err
-		}
+	if t, err := s.admitSubmission(ctx, &sub); t != nil || err != nil {
+		return t, false, err
 	}
 	prep := s.prepare(ctx, sub)
 	var p *prepared // the written copy of prep
@@ -307,10 +300,37 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	if err != nil {
 		return nil, false, err
 	}
-	s.log.Debug("ticket created", "ticket_id", p.t.ID, "state", p.t.State, "unit_id", p.t.UnitID)
-	s.sendTrackingCode(ctx, p.t, sub.Phone)
-	s.created(ctx, p.t)
+	s.announceCreated(ctx, p.t, sub.Phone)
 	return p.t, true, nil
+}
+
+// admitSubmission validates sub, trimming it in place, and returns the
+// ticket already created under its channel and external id, if any, with
+// ErrIDReused when that ticket carries other text. A nil ticket and nil
+// error mean the submission is new.
+func (s *Service) admitSubmission(ctx context.Context, sub *Submission) (*ticket.Ticket, error) {
+	if err := s.validate(sub); err != nil {
+		return nil, err
+	}
+	if sub.ExternalID == "" {
+		return nil, nil
+	}
+	t, err := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, s.sameItem(t, *sub)
+}
+
+// announceCreated runs what follows a committed new ticket: the tracking
+// code text to the citizen and the OnCreated hook.
+func (s *Service) announceCreated(ctx context.Context, t *ticket.Ticket, phone string) {
+	s.log.Debug("ticket created", "ticket_id", t.ID, "state", t.State, "unit_id", t.UnitID)
+	s.sendTrackingCode(ctx, t, phone)
+	s.created(ctx, t)
 }
 
 // writePrepared inserts and indexes copies of ps within tx and returns the
