@@ -271,7 +271,7 @@ func (p *mailParser) walk(h textproto.MIMEHeader, body []byte, depth int) (mailT
 
 // walkMultipart walks the parts of a multipart entity. Of the parts of
 // multipart/alternative it takes the first with plain text, or else the
-// first with HTML or a forwarded mail; of other multipart types it takes
+// first with HTML or a forwarded mail. Of other multipart types it takes
 // every part in order.
 func (p *mailParser) walkMultipart(mediaType, boundary string, body []byte, depth int) (mailText, error) {
 	if depth >= maxMailDepth {

@@ -26,7 +26,7 @@ type Filter struct {
 	Now time.Time
 
 	// scan makes every KPI scan the tickets even where the rollups could
-	// answer. Tests set it to compare both ways.
+	// serve it. Tests set it to compare both ways.
 	scan bool
 }
 

@@ -10,8 +10,8 @@ import (
 	"minyi/store"
 )
 
-// useRollups reports whether the rollups can answer for b: they have been
-// built, in the zone of b, and b does not ask for a scan.
+// useRollups reports whether the rollups can serve b: they have been built
+// in the zone of b, and b does not request a scan.
 func (b bounds) useRollups(ctx context.Context, q store.Querier) (bool, error) {
 	if b.scan {
 		return false, nil

@@ -97,7 +97,7 @@ func TOTPURL(issuer, account, secret string) string {
 var ErrNoVault = errors.New("org: no key vault: TOTP secrets and the API-key HMAC key need the personal-data keys")
 
 // SetTOTPSecret seals secret with the vault's primary key, stores it as the
-// account's TOTP secret and forgets the last used step. An empty secret
+// account's TOTP secret and clears the last used step. An empty secret
 // removes TOTP from the account.
 func SetTOTPSecret(ctx context.Context, db *store.DB, vault *privacy.Vault, name, secret string) error {
 	if secret == "" {

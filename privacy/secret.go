@@ -91,7 +91,8 @@ func DecodeSetting(value string) (b SealedBlob, ok bool) {
 func (k *Keys) DeriveKey(purpose string) []byte {
 	key, err := hkdf.Key(sha256.New, k.Progress, nil, "minyi/derived/v1\x00"+purpose, 32)
 	if err != nil {
-		// hkdf.Key fails only for a length above 255 hash sizes.
+		// hkdf.Key returns an error only for a key length above 255 hash
+		// sizes (RFC 5869), and 32 bytes is one SHA-256 size.
 		panic(err)
 	}
 	return key

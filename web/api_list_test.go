@@ -10,9 +10,9 @@ import (
 	"minyi/store/storetest"
 )
 
-// TestAPIListRejectsUnknownParams checks that GET /api/tickets answers a
-// parameter it does not read with 400 naming the parameter, and still
-// accepts every filter it documents.
+// TestAPIListRejectsUnknownParams checks that GET /api/tickets rejects a
+// parameter it does not read with a 400 that names it, and still accepts
+// every filter it documents.
 func TestAPIListRejectsUnknownParams(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newAPI(t, db)

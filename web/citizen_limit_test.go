@@ -18,7 +18,7 @@ import (
 )
 
 // phoneClientFrom returns a phone whose connections leave from the loopback
-// address ip, so the server sees another client address than 127.0.0.1.
+// address ip, so the server records a client address other than 127.0.0.1.
 func phoneClientFrom(t *testing.T, ip string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)

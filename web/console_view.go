@@ -22,7 +22,7 @@ type consoleView struct {
 	Account      org.Account
 	CSRF         string
 	Path         string // for the language switch
-	Back         string // where an action form returns to
+	Back         string // path that an action form returns to
 	TitleKey     string
 	Nav          []navItem
 	RequestID    string

@@ -15,7 +15,7 @@ import (
 const (
 	HintVerifyCaller = "verify_caller" // a caller says the ticket is theirs
 	HintRepeatCaller = "repeat_caller" // two calls may come from the same citizen
-	HintCallback     = "callback"      // the citizen asks during a call-back which number they left
+	HintCallback     = "callback"      // during a call-back, the citizen wants to confirm which number they left
 )
 
 // HintPurposes lists the valid purposes of a phone hint, in the order a form offers them.
