@@ -17,7 +17,8 @@ const maxConsoleFormBytes = 256 << 10
 // consoleAct handles the form of one ticket action: it runs the same
 // workflow.Act as the JSON API and returns to the page the form came from.
 // On dispatch, a tag that differs from the ticket's is first recorded as a
-// correction with workflow.Retag, so the deadlines follow the new tag.
+// correction with workflow.Retag, so the deadlines follow the new tag, and
+// the kind the form shows is confirmed or corrected with workflow.Rekind.
 func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		acct, _ := AccountFrom(r.Context())
@@ -41,6 +42,12 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 		}
 		if tag := strings.TrimSpace(r.PostFormValue("tag")); act == ticket.ActDispatch && tag != "" {
 			if _, err := s.svc.Retag(r.Context(), acct.Actor(), id, tag); err != nil {
+				s.consoleError(w, r, err)
+				return
+			}
+		}
+		if kind := strings.TrimSpace(r.PostFormValue("kind")); act == ticket.ActDispatch && kind != "" {
+			if _, err := s.svc.Rekind(r.Context(), acct.Actor(), id, kind); err != nil {
 				s.consoleError(w, r, err)
 				return
 			}

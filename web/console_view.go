@@ -185,8 +185,9 @@ type actionForm struct {
 	Back        string
 	Units       []selectOption
 	Tags        []selectOption
-	Suggested   string // suggested unit id
-	DefaultDue  string // datetime-local value
+	Kinds       []selectOption // the kind to confirm or correct on dispatch; centre staff only
+	Suggested   string         // suggested unit id
+	DefaultDue  string         // datetime-local value
 	Destination string
 	Inline      bool // shown open, not folded in a <details>
 }
@@ -212,6 +213,7 @@ func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []action
 			}
 			f.Units = v.s.dispatchUnitOptions(f.Suggested)
 			f.Tags = v.s.dispatchTagOptions(t.Tag)
+			f.Kinds = v.kindOptions(t)
 		case ticket.ActSupervise:
 			f.DefaultDue = v.now.Add(48 * time.Hour).In(v.s.prof.Location).Format("2006-01-02T15:04")
 		case ticket.ActGrantExtension:

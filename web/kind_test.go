@@ -139,3 +139,98 @@ func TestAPIRekind(t *testing.T) {
 		}
 	})
 }
+
+// TestTriageDispatchKind dispatches from the triage queue twice: once
+// keeping the kind the form shows, which confirms it as a labelled example,
+// and once choosing another kind, which corrects it.
+func TestTriageDispatchKind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		ctx := context.Background()
+		submit := func(kind, body string) *ticket.Ticket {
+			t.Helper()
+			tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Kind: kind, Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.State != ticket.Triage {
+				t.Fatalf("seed ticket %d is %s, want triage", tk.ID, tk.State)
+			}
+			return tk
+		}
+		confirmed := submit("咨询", "请问办理居住证需要带哪些材料")
+		changed := submit("咨询", "建议在小学门口早晚高峰安排交警值守")
+
+		centre := e.browser(t)
+		centre.signIn("centre1")
+		queue := centre.get("/console/triage")
+		for _, tk := range []*ticket.Ticket{confirmed, changed} {
+			form := formHTML(t, queue.body, "f-dispatch-"+itoa(tk.ID))
+			if !strings.Contains(form, `<select name="kind">`) || !strings.Contains(form, `<option value="咨询" selected>咨询</option>`) {
+				t.Fatalf("dispatch form of ticket %d does not offer the kind with 咨询 chosen:\n%s", tk.ID, form)
+			}
+		}
+		csrf := formToken(t, queue.body)
+		dispatch := func(tk *ticket.Ticket, kind string) {
+			t.Helper()
+			r := centre.post("/console/tickets/"+itoa(tk.ID)+"/dispatch", url.Values{"csrf_token": {csrf},
+				"unit": {"ps-dongguan"}, "kind": {kind}, "back": {"/console/triage"}})
+			if r.status != http.StatusSeeOther {
+				t.Fatalf("dispatch of ticket %d: %d %s", tk.ID, r.status, r.body)
+			}
+		}
+		dispatch(confirmed, "咨询")
+		dispatch(changed, "建议")
+
+		account, err := org.AccountByName(ctx, db, "centre1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			tk              *ticket.Ticket
+			kind            string
+			wantRekindEvent bool
+		}{{confirmed, "咨询", false}, {changed, "建议", true}} {
+			d, err := e.svc.Get(ctx, account.Actor(), c.tk.ID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Ticket.Kind != c.kind || d.Ticket.State != ticket.Dispatched {
+				t.Errorf("ticket %d: kind %q state %s, want %q dispatched", c.tk.ID, d.Ticket.Kind, d.Ticket.State, c.kind)
+			}
+			rekinded := false
+			for _, ev := range d.Events {
+				rekinded = rekinded || ev.Action == workflow.ActRekind
+			}
+			if rekinded != c.wantRekindEvent {
+				t.Errorf("ticket %d: rekind event %v, want %v", c.tk.ID, rekinded, c.wantRekindEvent)
+			}
+		}
+		corrections, err := classify.Corrections(ctx, db, "kind")
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels := map[string]string{}
+		for _, ex := range corrections {
+			labels[ex.Text] = ex.Label
+		}
+		if len(corrections) != 2 || labels[confirmed.Body] != "咨询" || labels[changed.Body] != "建议" {
+			t.Errorf("kind examples = %v, want the confirmed 咨询 and the corrected 建议", corrections)
+		}
+	})
+}
+
+// formHTML returns the form with the given id from page, up to its closing tag.
+func formHTML(t *testing.T, page, id string) string {
+	t.Helper()
+	start := strings.Index(page, `id="`+id+`"`)
+	if start < 0 {
+		t.Fatalf("page has no form %s", id)
+	}
+	start = strings.LastIndex(page[:start], "<form")
+	end := strings.Index(page[start:], "</form>")
+	if end < 0 {
+		t.Fatalf("form %s is not closed", id)
+	}
+	return page[start : start+end]
+}

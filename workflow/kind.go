@@ -22,8 +22,13 @@ const complaintKind = "投诉"
 
 // Rekind replaces the kind of an open ticket with one of the profile's kinds
 // chosen by centre staff, writes a ticket_tags row for head "kind" with
-// confidence 1 and source "staff:LOGIN", and records an ActRekind event. A
-// kind equal to the current one changes nothing. Only centre staff may
+// confidence 1 and source "staff:LOGIN", and records an ActRekind event.
+//
+// A kind equal to the current one confirms it: staff have looked at the
+// ticket and agree, as the dispatch form of the triage queue asks them to.
+// Unless staff set the kind already, its ticket_tags row then gets the same
+// confidence and source, so classify.Corrections counts the ticket as a
+// labelled example, but the ticket and its events stay as they are. Only centre staff may
 // change the kind (ticket.ErrForbidden otherwise). A kind outside the
 // profile returns ticket.ErrInvalidInput and an ended ticket a
 // *ticket.TransitionError.
@@ -54,7 +59,7 @@ func (s *Service) Rekind(ctx context.Context, actor ticket.Actor, id int64, kind
 		}
 		out = t
 		if t.Kind == kind {
-			return nil
+			return s.confirmKind(ctx, tx, actor, t)
 		}
 		if t.OfficerID != "" && (t.Kind == complaintKind || kind == complaintKind) {
 			return fmt.Errorf("%w: ticket %d names an officer, so changing its kind from %q to %q would change "+
@@ -85,6 +90,24 @@ func (s *Service) Rekind(ctx context.Context, actor ticket.Actor, id int64, kind
 		return nil, err
 	}
 	return out, nil
+}
+
+// confirmKind records that actor agrees with t's kind, unless staff set or
+// confirmed it before.
+func (s *Service) confirmKind(ctx context.Context, tx *store.Tx, actor ticket.Actor, t *ticket.Ticket) error {
+	var source string
+	err := tx.QueryRowContext(ctx, `SELECT source FROM ticket_tags WHERE ticket_id = ? AND head = 'kind'`, t.ID).Scan(&source)
+	switch {
+	case err == nil && strings.HasPrefix(source, "staff:"):
+		return nil
+	case err != nil && !isNoRows(err):
+		return fmt.Errorf("workflow: kind of ticket %d: %w", t.ID, err)
+	}
+	if err := saveTags(ctx, tx, t.ID, "kind", t.Kind, 1, "staff:"+actor.Login); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: t.ID,
+		Fields: []string{"kind"}, Purpose: "confirm_kind", Result: "ok"})
 }
 
 // kindDetails returns the details of an ActRekind event on t: the old and

@@ -230,3 +230,67 @@ func TestRekindOfficerComplaint(t *testing.T) {
 		}
 	})
 }
+
+// TestRekindSameKindConfirms keeps the model's kind, which makes the ticket
+// a labelled example without an event, and checks that a second confirmation
+// leaves the first one's source.
+func TestRekindSameKindConfirms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: "请问护照过期了在哪里换"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO ticket_tags (ticket_id, head, tag, confidence, source)
+			VALUES (?, 'kind', '咨询', 0.55, 'model:kind:v3')`, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE tickets SET kind = '咨询' WHERE id = ?`, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		source := func() string {
+			t.Helper()
+			var s string
+			if err := db.QueryRowContext(ctx, `SELECT source FROM ticket_tags WHERE ticket_id = ? AND head = 'kind'`,
+				tk.ID).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		centre := e.actor(t, "centre1")
+		before, err := e.svc.Get(ctx, centre, tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Rekind(ctx, centre, tk.ID, "咨询"); err != nil {
+			t.Fatal(err)
+		}
+		if got := source(); got != "staff:centre1" {
+			t.Errorf("source after confirmation %q, want staff:centre1", got)
+		}
+		after, err := e.svc.Get(ctx, centre, tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Events) != len(before.Events) || after.Ticket.Version != before.Ticket.Version {
+			t.Errorf("confirmation changed the ticket: events %d→%d, version %d→%d",
+				len(before.Events), len(after.Events), before.Ticket.Version, after.Ticket.Version)
+		}
+		corrections, err := classify.Corrections(ctx, db, "kind")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := classify.Example{Text: joinedText(after.Ticket), Label: "咨询"}
+		if len(corrections) != 1 || corrections[0] != want {
+			t.Errorf("kind examples = %v, want only %v", corrections, want)
+		}
+
+		if _, err := e.svc.Rekind(ctx, e.actor(t, "centre2"), tk.ID, "咨询"); err != nil {
+			t.Fatal(err)
+		}
+		if got := source(); got != "staff:centre1" {
+			t.Errorf("source after a second confirmation %q, want the first staff:centre1", got)
+		}
+	})
+}
