@@ -82,7 +82,7 @@ func (s *Server) signInFailed(r *http.Request, acct org.Account, name, reason st
 		if err := org.RecordFailure(r.Context(), tx, *s.auth.opts.AccountThrottle, "account:"+name, now); err != nil {
 			return err
 		}
-		return org.RecordFailure(r.Context(), tx, *s.auth.opts.AddressThrottle, "addr:"+clientAddr(r), now)
+		return org.RecordFailure(r.Context(), tx, *s.auth.opts.AddressThrottle, "addr:"+s.clientAddr(r), now)
 	})
 }
 

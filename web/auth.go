@@ -382,11 +382,30 @@ func (s *Server) authError(w http.ResponseWriter, r *http.Request, api bool, err
 	s.renderAuthPage(w, r, status, "error", pageData{Error: msg})
 }
 
-// clientAddr returns the client's IP address for throttling.
-//
-// NOTE: behind a reverse proxy every client shares the proxy's address; a
-// trusted X-Forwarded-For setting would be needed there.
-func clientAddr(r *http.Request) string {
+// clientAddr returns the client's IP address for sign-in throttling and the
+// audit log, from X-Forwarded-For when the server trusts a proxy.
+func (s *Server) clientAddr(r *http.Request) string {
+	return requestAddr(r, s.citizenOpts.TrustProxy)
+}
+
+// requestAddr returns the client's IP address. With trustProxy it is the last
+// X-Forwarded-For entry, the address that the proxy in front of the server
+// received the request from, when that entry is an IP address. Otherwise it
+// is the peer address of the connection.
+func requestAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	return peerAddr(r)
+}
+
+// peerAddr returns the IP address of the connection's peer.
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -402,7 +421,7 @@ func secureCookies(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	ip := net.ParseIP(clientAddr(r))
+	ip := net.ParseIP(peerAddr(r))
 	return ip == nil || !ip.IsLoopback()
 }
 

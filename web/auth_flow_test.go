@@ -280,3 +280,41 @@ func ticketRow(t *testing.T, db *store.DB, id int64) (string, int64) {
 	}
 	return state, version
 }
+
+// TestAddressThrottleTrustProxy fails sign-ins through one proxy connection
+// for two forwarded client addresses. With --trust-proxy, locking one client
+// address leaves the other free. Without it, X-Forwarded-For is ignored and
+// every client shares the connection's lock.
+func TestAddressThrottleTrustProxy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		acctPolicy := org.Throttle{Free: 100, BaseDelay: time.Second, MaxDelay: time.Second, LockAfter: 1000,
+			LockFor: time.Minute, Window: time.Hour}
+		addrPolicy := org.Throttle{Free: 3, BaseDelay: time.Second, MaxDelay: 8 * time.Second, LockAfter: 5,
+			LockFor: 10 * time.Minute, Window: time.Hour}
+		for _, trust := range []bool{true, false} {
+			e := newAuthEnvCitizen(t, db, web.AuthOptions{AccountThrottle: &acctPolicy, AddressThrottle: &addrPolicy},
+				web.CitizenOptions{TrustProxy: trust}, "centre1")
+			attacker, citizen := e.browser(t), e.browser(t)
+			attacker.header = http.Header{"X-Forwarded-For": {"203.0.113.7"}}
+			citizen.header = http.Header{"X-Forwarded-For": {"198.51.100.20"}}
+			for i := 0; i < 5; i++ {
+				e.clock.Add(10 * time.Second)
+				attacker.password("nobody"+itoa(int64(i)), "wrong-password")
+			}
+			if r := attacker.password("centre1", testPassword); r.status != http.StatusTooManyRequests {
+				t.Errorf("trust %v: locked forwarded address: %d, want 429", trust, r.status)
+			}
+			want := http.StatusOK
+			if !trust {
+				want = http.StatusTooManyRequests
+			}
+			if r := citizen.password("centre1", testPassword); r.status != want {
+				t.Errorf("trust %v: another forwarded address: %d, want %d", trust, r.status, want)
+			}
+			// The next round starts with no failures on record.
+			if _, err := db.ExecContext(context.Background(), `DELETE FROM auth_failures`); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -55,6 +55,14 @@ const testPassword = "correct-horse-42"
 // newAuthEnv starts a server; opts.Now is replaced by the env's clock.
 func newAuthEnv(t *testing.T, db *store.DB, opts web.AuthOptions, withPasswords ...string) *authEnv {
 	t.Helper()
+	return newAuthEnvCitizen(t, db, opts, web.CitizenOptions{}, withPasswords...)
+}
+
+// newAuthEnvCitizen is newAuthEnv with citizen options, which also hold
+// whether the server trusts X-Forwarded-For.
+func newAuthEnvCitizen(t *testing.T, db *store.DB, opts web.AuthOptions, citizen web.CitizenOptions,
+	withPasswords ...string) *authEnv {
+	t.Helper()
 	ctx := context.Background()
 	svc, p := newPoliceService(t, db, workflow.Options{Tagger: fixedTagger{}})
 	keys, _ := privacy.GenerateKeys()
@@ -77,7 +85,7 @@ func newAuthEnv(t *testing.T, db *store.DB, opts web.AuthOptions, withPasswords 
 	if opts.AfterSignIn == "" {
 		opts.AfterSignIn = "/account" // the auth tests do not depend on the console
 	}
-	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: opts, Protector: prot,
+	e.web = web.New(web.Options{Service: svc, DB: db, Profile: p, Auth: opts, Protector: prot, Citizen: citizen,
 		KPI: func(context.Context, time.Time, time.Time, string) (any, error) { return map[string]int{"ok": 1}, nil }})
 	e.srv = httptest.NewServer(e.web)
 	t.Cleanup(e.srv.Close)
@@ -96,10 +104,11 @@ func (e *authEnv) code(t *testing.T, name string, steps int64) string {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t   *testing.T
-	e   *authEnv
-	c   *http.Client
-	jar *cookiejar.Jar
+	t      *testing.T
+	e      *authEnv
+	c      *http.Client
+	jar    *cookiejar.Jar
+	header http.Header // added to every request
 }
 
 func (e *authEnv) browser(t *testing.T) *browser {
@@ -116,6 +125,9 @@ type reply struct {
 
 func (b *browser) do(req *http.Request) reply {
 	b.t.Helper()
+	for k, v := range b.header {
+		req.Header[k] = v
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

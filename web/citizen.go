@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"html/template"
 	"io/fs"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,7 +27,8 @@ type CitizenOptions struct {
 	// without an officer) within it. Zero means 24 hours.
 	RatingPeriod time.Duration
 	// TrustProxy takes the client address from the last X-Forwarded-For
-	// entry, for a server behind one reverse proxy that sets it.
+	// entry, for a server behind one reverse proxy that sets it. Staff
+	// sign-in throttling and the audit log follow it too.
 	TrustProxy bool
 	// Urgent reports whether a text reads like an emergency; nil means
 	// classify.Urgent.
@@ -233,19 +233,7 @@ func (c *citizen) render(w http.ResponseWriter, r *http.Request, name string, da
 
 // clientAddr returns the client's IP address.
 func (c *citizen) clientAddr(r *http.Request) string {
-	if c.opts.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return requestAddr(r, c.opts.TrustProxy)
 }
 
 // allowPost takes a token for a form post from the buckets of the device,

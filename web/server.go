@@ -119,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-Id", id)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-	ctx = audit.WithMeta(ctx, audit.Meta{RequestID: id, ClientAddr: clientAddr(r)})
+	ctx = audit.WithMeta(ctx, audit.Meta{RequestID: id, ClientAddr: s.clientAddr(r)})
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	if err := rejectNUL(r); err != nil {
 		writeError(rec, r.WithContext(ctx), s.log, err)

@@ -152,7 +152,7 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request, page string, 
 	for _, c := range []struct {
 		p   *org.Throttle
 		key string
-	}{{s.auth.opts.AccountThrottle, "account:" + name}, {s.auth.opts.AddressThrottle, "addr:" + clientAddr(r)}} {
+	}{{s.auth.opts.AccountThrottle, "account:" + name}, {s.auth.opts.AddressThrottle, "addr:" + s.clientAddr(r)}} {
 		err := org.CheckThrottle(r.Context(), s.db, *c.p, c.key, now)
 		var te *org.ErrThrottled
 		if errors.As(err, &te) {
@@ -325,7 +325,7 @@ func (s *Server) signinCode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acct org.Account, method, next string) {
 	ctx := r.Context()
 	now := s.now()
-	for _, key := range []string{"account:" + acct.Name, "addr:" + clientAddr(r)} {
+	for _, key := range []string{"account:" + acct.Name, "addr:" + s.clientAddr(r)} {
 		if err := org.ClearFailures(ctx, s.db, key, now); err != nil {
 			s.authError(w, r, false, err)
 			return

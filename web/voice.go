@@ -80,7 +80,10 @@ func voiceError(w http.ResponseWriter, status int, msg string) {
 // The recording is kept whether or not recognition succeeds.
 func (v *voice) upload(w http.ResponseWriter, r *http.Request) {
 	citizenHeaders(w.Header())
+	wait := new(time.Duration)
+	r = r.WithContext(context.WithValue(r.Context(), retryAfterKey{}, wait))
 	if !v.c.allowPost(r, "") {
+		setRetryAfter(w.Header(), *wait)
 		voiceError(w, http.StatusTooManyRequests, "您操作太频繁了，请过几分钟再试。如遇紧急情况，请立即拨打 110。")
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -159,6 +160,13 @@ func speechLike(d time.Duration, rate int) []int16 {
 
 func uploadVoice(t *testing.T, c *http.Client, base, key string, data []byte) (int, map[string]any) {
 	t.Helper()
+	status, out, _ := uploadVoiceHeader(t, c, base, key, data)
+	return status, out
+}
+
+// uploadVoiceHeader is uploadVoice that also returns the response header.
+func uploadVoiceHeader(t *testing.T, c *http.Client, base, key string, data []byte) (int, map[string]any, http.Header) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("form_key", key)
@@ -174,7 +182,7 @@ func uploadVoice(t *testing.T, c *http.Client, base, key string, data []byte) (i
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatalf("voice reply is not JSON: %v", err)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, out, resp.Header
 }
 
 func TestVoiceUploadChecksContent(t *testing.T) {
@@ -345,8 +353,13 @@ func TestVoiceUploadRateLimited(t *testing.T) {
 		key := citizenFormKey(t, page)
 		wav := asr.EncodeWAV(speechLike(time.Second, 16000), 16000, 1)
 		for i, want := range []int{200, 200, 429} {
-			if status, out := uploadVoice(t, c, e.srv.URL, key, wav); status != want {
+			status, out, header := uploadVoiceHeader(t, c, e.srv.URL, key, wav)
+			if status != want {
 				t.Fatalf("upload %d: %d %v, want %d", i+1, status, out, want)
+			}
+			// One token an hour comes back after 3,600 s at most.
+			if wait, err := strconv.Atoi(header.Get("Retry-After")); status == 429 && (err != nil || wait < 1 || wait > 3600) {
+				t.Errorf("rejected upload's Retry-After %q, want 1–3600 seconds", header.Get("Retry-After"))
 			}
 		}
 	})

@@ -30,8 +30,9 @@ type serveOptions struct {
 	// groupSize bounds the items of POST /api/items written in one
 	// transaction; 1 writes each in its own, and 0 chooses by database.
 	groupSize int
-	// trustProxy takes the citizen pages' client address from the last
-	// X-Forwarded-For entry. trustProxyEnvErr is set when MINYI_TRUST_PROXY
+	// trustProxy takes the client address of citizen rate limits, staff
+	// sign-in throttling and the audit log from the last X-Forwarded-For
+	// entry. trustProxyEnvErr is set when MINYI_TRUST_PROXY
 	// is not a boolean, and serveHTTP then refuses to start.
 	trustProxy       bool
 	trustProxyEnvErr error
@@ -59,7 +60,8 @@ func (o *serveOptions) register(fs *flag.FlagSet) {
 		}
 	}
 	fs.BoolVar(&o.trustProxy, "trust-proxy", trustProxy,
-		"take the citizen pages' client address from the last X-Forwarded-For entry; set it only behind "+
+		"take the client address for rate limits, sign-in throttling and the audit log from the last "+
+			"X-Forwarded-For entry; set it only behind "+
 			"one reverse proxy that sets that header (env MINYI_TRUST_PROXY)")
 	o.audit.register(fs)
 }
