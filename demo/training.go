@@ -121,11 +121,31 @@ var kindAmbiguous = []struct {
 	{"{subject}，不知道该找谁，请帮忙", []string{"求助", "咨询"}},
 }
 
+// conductShare is the share of complaint frames in KindExamples whose
+// subject is an officer's conduct. Praise names officers in every example,
+// so complaints must name them too, or a name alone would read as praise.
+const conductShare = 0.5
+
+// complaintKind is the kind of a complaint.
+const complaintKind = "投诉"
+
+// bareShare is the share of KindExamples that describe a problem without
+// words of any kind, as many citizens write.
+const bareShare = 0.3
+
 // KindExamples returns n short messages labelled for the "kind" head with the
-// kinds of p (投诉, 建议, 求助, 咨询, 表扬 when p lists none). Each frames a
-// subject from one of the profile's topics in the words of its kind. The kinds
-// take turns; about 8 % of the texts read as either of two kinds and carry
+// kinds of p (投诉, 建议, 求助, 咨询, 表扬 when p lists none). Most frame a
+// subject from one of the profile's topics in the words of its kind, and the
+// kinds take turns. About 8 % of those read as either of two kinds and carry
 // one of them. Kinds without templates are left out.
+//
+// The other 30 % (bareShare) are a topic's plain descriptions, labelled with
+// the kind most of that topic's messages have: a stolen bicycle is a request
+// for help, rudeness at a window a complaint. Without them the model reads
+// only the framing words, and calls a plain complaint about an officer
+// praise, because praise names officers too. Half of the plain descriptions
+// get the opening or closing words of a random kind and carry that kind,
+// because such words decide the kind of a message that describes a problem.
 func KindExamples(p *profile.Profile, n int, seed int64) []classify.Example {
 	kinds := p.Kinds
 	if len(kinds) == 0 {
@@ -144,10 +164,23 @@ func KindExamples(p *profile.Profile, n int, seed int64) []classify.Example {
 	}
 
 	ts := problemTopics(p)
+	conduct := conductTopics(p)
+	bare := bareTopics(p, kinds)
 	rng := newRand(seed)
 	c := newCity(p)
 	out := make([]classify.Example, 0, n)
 	for i := range n {
+		if len(bare) > 0 && chance(rng, bareShare) {
+			t := pick(rng, bare)
+			text, label := pick(rng, t.train), t.mainKind()
+			if f := pick(rng, frames); chance(rng, 0.5) {
+				if opener, closer := pick(rng, f.openers), pick(rng, f.closers); opener+closer != "" {
+					text, label = opener+text+"。"+closer, f.kind
+				}
+			}
+			out = append(out, classify.Example{Text: c.scene(rng, t.places).fill(text), Label: label})
+			continue
+		}
 		f := frames[i%len(frames)]
 		t := pick(rng, ts)
 		s := c.scene(rng, t.places)
@@ -160,15 +193,54 @@ func KindExamples(p *profile.Profile, n int, seed int64) []classify.Example {
 			}
 		}
 
-		if label == "表扬" {
+		switch {
+		case label == "表扬":
 			s = c.scene(rng, placeOfficer)
 			subject = strings.ReplaceAll(pick(rng, praiseSubjects), "{topic}", pick(rng, t.subjects))
+		case label == complaintKind && len(conduct) > 0 && chance(rng, conductShare):
+			t = pick(rng, conduct)
+			s, subject = c.scene(rng, t.places), pick(rng, t.subjects)
 		}
 		text = strings.ReplaceAll(text, "{subject}", subject)
 		out = append(out, classify.Example{Text: s.fill(text), Label: label})
 	}
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
+}
+
+// conductTopics returns the covered topics about officers that are not
+// praise: complaints about an officer's conduct.
+func conductTopics(p *profile.Profile) []*topic {
+	var out []*topic
+	for _, t := range coveredTopics(p) {
+		if t.places == placeOfficer && t.mainKind() == complaintKind {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// bareTopics returns the covered topics of p whose main kind is one of kinds.
+func bareTopics(p *profile.Profile, kinds []string) []*topic {
+	var out []*topic
+	for _, t := range coveredTopics(p) {
+		if slices.Contains(kinds, t.mainKind()) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mainKind returns the kind with the largest share of t's messages, the
+// first one on a tie.
+func (t *topic) mainKind() string {
+	best := kindShare{}
+	for _, k := range t.kinds {
+		if k.share > best.share {
+			best = k
+		}
+	}
+	return best.kind
 }
 
 // framingFor returns the framing of a kind, or nil when there is none.
