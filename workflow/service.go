@@ -279,7 +279,8 @@ func Validate(p *profile.Profile, now time.Time, sub *Submission) error {
 // Submit records a new item, tags it and dispatches it or sends it to triage,
 // all in one transaction. It returns the ticket and whether it was created; an
 // item whose channel and external id were seen before returns the existing
-// ticket with created false.
+// ticket with created false, and ErrIDReused when that ticket carries other
+// text. That holds when a concurrent Submit inserts the id first, too.
 func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, bool, error) {
 	if t, err := s.admitSubmission(ctx, &sub); t != nil || err != nil {
 		return t, false, err
@@ -295,7 +296,10 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*ticket.Ticket, b
 	})
 	if errors.Is(err, errDuplicate) {
 		existing, lookupErr := s.byExternalID(ctx, sub.Channel, sub.ExternalID)
-		return existing, false, lookupErr
+		if lookupErr != nil {
+			return nil, false, lookupErr
+		}
+		return existing, false, s.sameItem(existing, sub)
 	}
 	if err != nil {
 		return nil, false, err
@@ -474,6 +478,7 @@ type BatchResult struct {
 // the same external ids), each submission is retried on its own with Submit.
 func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchResult, error) {
 	results := make([]BatchResult, len(subs))
+	valid := make([]Submission, len(subs)) // the submissions as validation trimmed them
 	var todo []*prepared
 	var todoIdx []int
 	seen := map[[2]string]int{} // channel and external id → index of the first submission
@@ -483,6 +488,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 			results[i].Err = err
 			continue
 		}
+		valid[i] = sub
 		if sub.ExternalID != "" {
 			key := [2]string{sub.Channel, sub.ExternalID}
 			if first, dup := seen[key]; dup {
@@ -523,12 +529,20 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission) ([]BatchRe
 			s.created(ctx, written[k].t)
 		}
 	}
-	// A repeat inside the batch reports the ticket of its first occurrence.
+	// A repeat inside the batch reports the ticket of its first occurrence,
+	// and ErrIDReused when its text differs from that ticket's.
 	for i := range results {
 		var same sameBatchError
-		if errors.As(results[i].Err, &same) {
-			results[i] = BatchResult{Ticket: results[int(same)].Ticket}
+		if !errors.As(results[i].Err, &same) {
+			continue
 		}
+		first := results[int(same)]
+		if first.Ticket == nil {
+			results[i] = BatchResult{Err: fmt.Errorf("%w: channel %s, id %q: its first row in the batch was not saved: %v",
+				ErrIDReused, valid[i].Channel, valid[i].ExternalID, first.Err)}
+			continue
+		}
+		results[i] = BatchResult{Ticket: first.Ticket, Err: s.sameItem(first.Ticket, valid[i])}
 	}
 	return results, nil
 }

@@ -3,7 +3,9 @@ package workflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -151,6 +153,43 @@ func TestSubmitIsIdempotentByExternalID(t *testing.T) {
 		var n int
 		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("tickets = %d, err %v", n, err)
+		}
+	})
+}
+
+// TestSubmitConcurrentIDReuse submits items with one external id and
+// different texts at the same time. The first insert wins and every other
+// caller learns that its item was not stored, including those whose own
+// check ran before the winner committed.
+func TestSubmitConcurrentIDReuse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		const n = 12
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		created := make([]bool, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sub := workflow.Submission{Channel: "12345", ExternalID: "R1", Body: fmt.Sprintf("第%d件：路口拥堵", i)}
+				_, created[i], errs[i] = e.svc.Submit(context.Background(), sub)
+			}()
+		}
+		wg.Wait()
+		winners, reused := 0, 0
+		for i := range n {
+			switch {
+			case created[i] && errs[i] == nil:
+				winners++
+			case errors.Is(errs[i], workflow.ErrIDReused):
+				reused++
+			default:
+				t.Errorf("submission %d: created %v, err %v; want created or ErrIDReused", i, created[i], errs[i])
+			}
+		}
+		if winners != 1 || reused != n-1 {
+			t.Errorf("%d created and %d ErrIDReused, want 1 and %d", winners, reused, n-1)
 		}
 	})
 }
@@ -403,6 +442,8 @@ func TestSubmitBatch(t *testing.T) {
 			{Channel: "12345", ExternalID: "old", Body: "夜间噪音"},
 			{Channel: "12345", ExternalID: "a", Body: "路口拥堵"}, // repeats the first row
 			{Channel: "12345", ExternalID: "c", Body: "小区噪音"},
+			{Channel: "12345", ExternalID: "a", Body: "楼下施工到半夜"}, // reuses the first row's id
+			{Channel: "12345", ExternalID: "old", Body: "占道经营"},  // reuses a stored ticket's id
 		}
 		res, err := e.svc.SubmitBatch(ctx, subs)
 		if err != nil {
@@ -422,6 +463,11 @@ func TestSubmitBatch(t *testing.T) {
 		}
 		if !res[4].Created {
 			t.Errorf("row 4: %+v", res[4])
+		}
+		for _, i := range []int{5, 6} {
+			if res[i].Created || !errors.Is(res[i].Err, workflow.ErrIDReused) {
+				t.Errorf("row %d (id reused with other text): created %v, err %v, want ErrIDReused", i, res[i].Created, res[i].Err)
+			}
 		}
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets`).Scan(&n); err != nil || n != 3 {

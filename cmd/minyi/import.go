@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -193,7 +194,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		for _, d := range docs {
 			dups.Add(d)
 		}
-		sink = &dryRunSink{db: db, prof: p, dups: dups, sum: sum, seen: make(map[string]bool)}
+		sink = &dryRunSink{db: db, prof: p, dups: dups, sum: sum, seen: make(map[string]string)}
 	} else {
 		svc, err := a.Service(ctx)
 		if err != nil {
@@ -241,7 +242,9 @@ func (s serviceSink) SubmitBatch(ctx context.Context, subs []workflow.Submission
 }
 
 // dryRunSink reports a row as created unless a ticket with its channel and
-// external id exists, or an earlier row of the file has the same id.
+// external id exists, or an earlier row of the file has the same id. Such a
+// row is rejected with workflow.ErrIDReused when its masked text differs, as
+// the import would reject it.
 // It validates rows as the workflow would, and counts the new rows that the
 // duplicate check would link to an open ticket or to an earlier row.
 type dryRunSink struct {
@@ -249,8 +252,8 @@ type dryRunSink struct {
 	prof *profile.Profile
 	dups *dedup.Index
 	sum  *importSummary
-	seen map[string]bool
-	next int64 // synthetic ids for rows of the file in the duplicate index
+	seen map[string]string // external id → masked title and body of its first row
+	next int64             // synthetic ids for rows of the file in the duplicate index
 }
 
 func (d *dryRunSink) SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error) {
@@ -262,6 +265,10 @@ func (d *dryRunSink) SubmitBatch(ctx context.Context, subs []workflow.Submission
 			continue
 		}
 		created, err := d.submit(ctx, sub)
+		if errors.Is(err, workflow.ErrIDReused) {
+			out[i].Err = err
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -288,20 +295,45 @@ func (d *dryRunSink) checkDuplicate(sub workflow.Submission) {
 	d.dups.Add(doc)
 }
 
+// submit reports whether sub would create a ticket. A row whose external id
+// an earlier row or a stored ticket has returns false, with ErrIDReused when
+// the text differs.
 func (d *dryRunSink) submit(ctx context.Context, sub workflow.Submission) (bool, error) {
-	if d.seen[sub.ExternalID] {
+	text := maskedItemText(sub.Title, sub.Body)
+	reused := func(where string) error {
+		return fmt.Errorf("%w: channel %s, id %q (%s)", workflow.ErrIDReused, sub.Channel, sub.ExternalID, where)
+	}
+	if sub.ExternalID == "" {
+		return true, nil
+	}
+	if first, ok := d.seen[sub.ExternalID]; ok {
+		if first != text {
+			return false, reused("an earlier row of the file")
+		}
 		return false, nil
 	}
-	d.seen[sub.ExternalID] = true
+	d.seen[sub.ExternalID] = text
 	// NOTE: this reads the tickets table directly because workflow exports no
 	// lookup by external id; it mirrors the check at the start of Submit.
-	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE channel = ? AND external_id = ?`,
-		sub.Channel, sub.ExternalID).Scan(&n)
-	if err != nil {
+	var title, body string
+	err := d.db.QueryRowContext(ctx, `SELECT title, body FROM tickets WHERE channel = ? AND external_id = ?`,
+		sub.Channel, sub.ExternalID).Scan(&title, &body)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return true, nil
+	case err != nil:
 		return false, fmt.Errorf("import: dry run: look up external id: %w", err)
+	case title+"\n"+body != text:
+		return false, reused("a stored ticket")
 	}
-	return n == 0, nil
+	return false, nil
+}
+
+// maskedItemText returns the masked title and body as tickets store them.
+func maskedItemText(title, body string) string {
+	maskedTitle, _ := privacy.Mask(title)
+	maskedBody, _ := privacy.Mask(body)
+	return maskedTitle + "\n" + maskedBody
 }
 
 // importBatch is how many rows go into one transaction: large enough that

@@ -278,3 +278,47 @@ func TestImportDryRunReportsDuplicatesAndInvalidRows(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRejectsReusedID imports a file in which line 3 reuses line 2's
+// id for another complaint. The dry run and the import both reject line 3,
+// and a later file that reuses a stored ticket's id is rejected too.
+func TestImportRejectsReusedID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		dir := t.TempDir()
+		path := filepath.Join(dir, "reused.csv")
+		rows := "编号,标题,内容\nD1,路灯坏了,测试路路灯不亮\nD1,噪音扰民,测试小区夜间施工\nD2,信号灯,配时太短\nD2,信号灯,配时太短\n"
+		if err := os.WriteFile(path, []byte(rows), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, dryRun := range []bool{true, false} {
+			args := []string{"--channel", "12345", path}
+			if dryRun {
+				args = append([]string{"--dry-run"}, args...)
+			}
+			sum := runImportJSON(t, a, out, args...)
+			if sum.Created != 2 || sum.Present != 1 || len(sum.Rejected) != 1 || sum.Rejected[0].Line != 3 {
+				t.Errorf("dry run %v: created %d, present %d, rejected %+v; want 2, 1 and line 3",
+					dryRun, sum.Created, sum.Present, sum.Rejected)
+			}
+		}
+		if n := countTickets(t, db); n != 2 {
+			t.Fatalf("tickets = %d, want 2", n)
+		}
+
+		later := filepath.Join(dir, "later.csv")
+		if err := os.WriteFile(later, []byte("编号,标题,内容\nD1,占道经营,测试小区门口摆摊\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, dryRun := range []bool{true, false} {
+			args := []string{"--channel", "12345", later}
+			if dryRun {
+				args = append([]string{"--dry-run"}, args...)
+			}
+			if sum := runImportJSON(t, a, out, args...); sum.Created != 0 || len(sum.Rejected) != 1 {
+				t.Errorf("dry run %v, stored id reused: created %d, rejected %+v; want line 2 rejected",
+					dryRun, sum.Created, sum.Rejected)
+			}
+		}
+	})
+}
