@@ -3,15 +3,18 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"minyi/org"
 	"minyi/ticket"
@@ -89,15 +92,57 @@ func decodeJSON(r *http.Request, v any) error {
 	if len(body) > maxBodyBytes {
 		return errBodyTooLarge
 	}
+	// encoding/json would store invalid UTF-8 as U+FFFD without a word.
+	if !utf8.Valid(body) {
+		return fmt.Errorf("%w: invalid JSON body: it is not valid UTF-8; send the text encoded as UTF-8", errBadRequest)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: invalid JSON body: %v", errBadRequest, err)
+		return fmt.Errorf("%w: invalid JSON body: %s", errBadRequest, jsonErrorText(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: invalid JSON body: data after the object", errBadRequest)
 	}
 	return nil
+}
+
+// jsonErrorText describes a decoding error in the terms of JSON, without the
+// Go type names that encoding/json puts in its messages.
+func jsonErrorText(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the body must be %s, not %s", jsonKind(typ.Type), typ.Value)
+	case errors.Is(err, io.EOF):
+		return "the body is empty; send a JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonKind names the JSON value that decodes into a Go type.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 func (s *Server) createItem(w http.ResponseWriter, r *http.Request) {
@@ -205,8 +250,24 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	f := workflow.Filter{UnitID: q.Get("unit"), Channel: q.Get("channel"), Tag: q.Get("tag"),
-		Overdue: q.Get("overdue") == "1", Urgent: q.Get("urgent") == "1"}
+	f := workflow.Filter{UnitID: q.Get("unit"), Channel: q.Get("channel"), Tag: q.Get("tag")}
+	var err error
+	if f.Overdue, err = boolParam(q, "overdue"); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if f.Urgent, err = boolParam(q, "urgent"); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if f.Limit, err = intParam(q, "limit", 1, workflow.MaxListLimit); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if f.Offset, err = intParam(q, "offset", 0, maxListOffset); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	for _, st := range q["state"] {
 		for _, one := range strings.Split(st, ",") {
 			state := ticket.State(one)
@@ -217,8 +278,6 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
-	f.Offset, _ = strconv.Atoi(q.Get("offset"))
 	list, err := s.svc.List(r.Context(), acct.Actor(), f)
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -229,6 +288,38 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		out = append(out, s.ticketJSON(t, nil, acct))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": out, "count": len(out)})
+}
+
+// maxListOffset bounds ?offset= of the ticket list, so that the database
+// never skips more rows than a real client pages through.
+const maxListOffset = 1_000_000
+
+// boolParam reads a yes-or-no query parameter: 1, true, 0 or false, as
+// strconv.ParseBool spells them. An absent or empty parameter is false.
+func boolParam(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%w: %s=%q is not a yes-or-no value: use true or false", errBadRequest, name, v)
+	}
+	return b, nil
+}
+
+// intParam reads a whole-number query parameter from lo to hi. An absent or
+// empty parameter is 0, which means the default to the caller.
+func intParam(q url.Values, name string, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%w: %s=%q is not a whole number from %d to %d", errBadRequest, name, v, lo, hi)
+	}
+	return n, nil
 }
 
 // checkListParams returns a bad-request error naming the first query

@@ -287,3 +287,49 @@ func TestAPIRejectsMalformedBodies(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIBodyErrors posts bodies that are not a valid item and checks the
+// 400 messages: they speak of JSON, not of Go types, and invalid UTF-8 is
+// rejected instead of being stored as replacement characters.
+func TestAPIBodyErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		cases := []struct {
+			name, body, want string
+		}{
+			{"invalid UTF-8", "{\"channel\":\"12345\",\"title\":\"\xff\xfe\"}", "not valid UTF-8"},
+			{"wrong type", `{"channel":"12345","body":"路灯","lat":"北纬"}`, `field "lat" must be a number, not string`},
+			{"array", `[1,2]`, "the body must be an object, not array"},
+			{"empty", ``, "the body is empty"},
+			{"cut short", `{"channel":"12345","body":"路灯`, "ends too early"},
+			{"syntax", `{"channel":"12345",,}`, "malformed JSON at byte"},
+			{"unknown field", `{"channel":"12345","body":"路灯","colour":"red"}`, `unknown field "colour"`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				req, _ := http.NewRequest("POST", e.srv.URL+"/api/items", strings.NewReader(c.body))
+				req.Header.Set("Authorization", "Bearer "+e.tokens["centre1"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var out map[string]any
+				if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+					t.Fatal(err)
+				}
+				msg := errMessage(out)
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(msg, c.want) {
+					t.Errorf("status %d, message %q; want 400 containing %q", resp.StatusCode, msg, c.want)
+				}
+				if strings.Contains(msg, "Go ") || strings.Contains(msg, "web.") {
+					t.Errorf("message %q names Go types", msg)
+				}
+			})
+		}
+		code, out := e.do(t, "centre1", "GET", "/api/tickets", nil)
+		if code != http.StatusOK || out["count"].(float64) != 0 {
+			t.Errorf("bad bodies created tickets: %d %v", code, out["count"])
+		}
+	})
+}

@@ -126,9 +126,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.mux.ServeHTTP(rec, r.WithContext(ctx))
 	}
+	// Rejected requests are logged at Info, so that an operator sees failed
+	// sign-ins and clients sending bad requests without turning on Debug.
 	level := slog.LevelDebug
-	if rec.status >= 500 {
+	switch {
+	case rec.status >= 500:
 		level = slog.LevelError
+	case rec.status >= 400:
+		level = slog.LevelInfo
 	}
 	s.log.Log(ctx, level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 		"status", rec.status, "duration_ms", time.Since(start).Milliseconds())

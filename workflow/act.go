@@ -291,6 +291,9 @@ func (s *Service) Get(ctx context.Context, actor ticket.Actor, id int64, purpose
 	return d, nil
 }
 
+// MaxListLimit is the largest page of tickets List returns.
+const MaxListLimit = 500
+
 // Filter selects tickets for a list.
 type Filter struct {
 	States  []ticket.State
@@ -301,7 +304,7 @@ type Filter struct {
 	Urgent  bool
 	From    time.Time // received at or after
 	To      time.Time // received before
-	Limit   int       // default 50, at most 500
+	Limit   int       // default 50, at most MaxListLimit
 	Offset  int
 }
 
@@ -357,8 +360,8 @@ func (s *Service) list(ctx context.Context, actor ticket.Actor, f Filter, withTo
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	if f.Limit > 500 {
-		f.Limit = 500
+	if f.Limit > MaxListLimit {
+		f.Limit = MaxListLimit
 	}
 	f.Offset = max(f.Offset, 0)
 	where, args, err := s.listWhere(actor, f)
