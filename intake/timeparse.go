@@ -68,7 +68,8 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if t, ok := excelSerialTime(s, loc); ok {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("intake: %w: %q; write 2006-01-02 15:04:05 or RFC 3339", ErrTime, s)
+	return time.Time{}, fmt.Errorf("intake: %w: %q; write a date and time such as 2024-06-03 18:05:00, "+
+		"2024/6/3 18:05, 2024年6月3日 or 2024-06-03T18:05:00+08:00", ErrTime, s)
 }
 
 // excelSerialTime reads a plain decimal number as an Excel serial date in the

@@ -169,10 +169,19 @@ const (
 // mistakes (a zero date, a wrong column), not history.
 var earliestReceived = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// CheckChannel returns an error wrapping ErrInvalid unless name is a valid
+// channel name.
+func CheckChannel(name string) error {
+	if !channelPattern.MatchString(name) {
+		return fmt.Errorf("%w: channel %q must be 1 to 32 lower-case letters, digits, - or _", ErrInvalid, name)
+	}
+	return nil
+}
+
 func (sub *Submission) validate() error {
 	sub.Channel = strings.TrimSpace(sub.Channel)
-	if !channelPattern.MatchString(sub.Channel) {
-		return fmt.Errorf("%w: channel %q must be 1 to 32 lower-case letters, digits, - or _", ErrInvalid, sub.Channel)
+	if err := CheckChannel(sub.Channel); err != nil {
+		return err
 	}
 	for _, f := range []struct {
 		name, value string
@@ -270,7 +279,7 @@ func Validate(p *profile.Profile, now time.Time, sub *Submission) error {
 	if !sub.ReceivedAt.IsZero() {
 		if sub.ReceivedAt.Before(earliestReceived) || sub.ReceivedAt.After(now.Add(24*time.Hour)) {
 			return fmt.Errorf("%w: received time %s is before 2000 or more than a day ahead",
-				ErrInvalid, sub.ReceivedAt.UTC().Format(time.RFC3339))
+				ErrInvalid, sub.ReceivedAt.In(p.Location).Format("2006-01-02 15:04:05"))
 		}
 	}
 	return nil
@@ -386,19 +395,19 @@ func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {
 		Priority: "normal", ReceivedAt: at,
 	}
 	text := joinText(p.t.Title, p.t.Body)
-	if p.t.Kind == "" && s.opts.Tagger != nil {
-		p.kindPred, p.kindOK = s.opts.Tagger.Predict(ctx, "kind", text)
+	var kindRejected, tagRejected string
+	if p.t.Kind == "" {
+		p.kindPred, p.kindOK, kindRejected = s.predictInProfile(ctx, "kind", text)
 		if p.kindOK {
 			p.t.Kind = p.kindPred.Label
 		}
 	}
 	item := dispatch.Item{Text: text, Kind: p.t.Kind, CodeUnit: sub.CodeUnit, OfficerID: sub.OfficerID,
 		Place: p.t.Place, Lat: sub.Lat, Lon: sub.Lon, CoordSystem: sub.CoordSystem}
-	if s.opts.Tagger != nil {
-		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
-		p.tagPred = item.Tag
-	}
+	item.Tag, item.HasTag, tagRejected = s.predictInProfile(ctx, "tag", text)
+	p.tagPred = item.Tag
 	p.decision = s.router.Route(item)
+	noteRejectedLabels(&p.decision, kindRejected, tagRejected)
 	if s.opts.Urgency != nil {
 		if urgent, why := s.opts.Urgency(sub.Title + "\n" + sub.Body); urgent {
 			p.urgentWhy = why

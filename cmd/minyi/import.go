@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 	}
 	var o importOptions
 	var mapSpec string
-	fs.StringVar(&o.channel, "channel", "", "channel the items came through, such as 12345 or mailbox (required; at most 32 bytes)")
+	fs.StringVar(&o.channel, "channel", "", "channel the items came through, such as 12345 or mailbox (required; 1 to 32 lower-case letters, digits, - or _)")
 	fs.StringVar(&mapSpec, "map", "", "map more column names to fields: 列名=field,... (fields: id, title, body, time, phone, name, place, kind, label, extra)")
 	fs.StringVar(&o.read.Sheet, "sheet", "", "worksheet of an .xlsx file (default: the first)")
 	fs.Int64Var(&o.read.MaxBytes, "max-mb", intake.DefaultMaxBytes>>20, "largest file to read, in MB")
@@ -127,8 +128,11 @@ func parseImportFlags(a *app, args []string) (importOptions, error) {
 		}
 	}
 	o.channel = strings.TrimSpace(o.channel)
-	if o.channel == "" || len(o.channel) > 32 {
-		return o, usageError{"--channel is required and at most 32 bytes long"}
+	if o.channel == "" {
+		return o, usageError{"--channel is required"}
+	}
+	if err := workflow.CheckChannel(o.channel); err != nil {
+		return o, usageError{"--channel: " + strings.TrimPrefix(err.Error(), workflow.ErrInvalid.Error()+": ")}
 	}
 	if o.read.MaxBytes <= 0 {
 		return o, usageError{"--max-mb must be positive"}
@@ -214,6 +218,9 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if errors.Is(err, context.Canceled) {
 		sum.Cancelled = true
 	}
+	// A row that fails to parse is rejected when it is read, one that fails
+	// validation when its batch is written, so the list is sorted here.
+	slices.SortStableFunc(sum.Rejected, func(a, b importRejected) int { return a.Line - b.Line })
 	if printErr := printImportSummary(a.stdout, sum, o.json); printErr != nil && err == nil {
 		err = printErr
 	}

@@ -200,6 +200,7 @@ func TestImportFlagErrors(t *testing.T) {
 		{"two files", []string{"--channel", "12345", "a.csv", "b.csv"}},
 		{"a mail and a CSV file", []string{"--channel", "mailbox", "a.eml", "b.csv"}},
 		{"long channel", []string{"--channel", strings.Repeat("c", 33), "x.csv"}},
+		{"channel with a space", []string{"--channel", "Bad Channel", "x.csv"}},
 		{"bad map", []string{"--channel", "12345", "--map", "列=bogus", "x.csv"}},
 	}
 	for _, tt := range tests {
@@ -319,6 +320,31 @@ func TestImportRejectsReusedID(t *testing.T) {
 				t.Errorf("dry run %v, stored id reused: created %d, rejected %+v; want line 2 rejected",
 					dryRun, sum.Created, sum.Rejected)
 			}
+		}
+	})
+}
+
+// TestImportRejectionsInLineOrder imports a file whose line 2 fails
+// validation when its batch is written and whose line 3 fails to parse when
+// it is read. The summary lists them in line order, and the date that is out
+// of range is shown as the file wrote it.
+func TestImportRejectionsInLineOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a, out := newImportApp(t, db)
+		path := filepath.Join(t.TempDir(), "order.csv")
+		rows := "编号,内容,受理时间\nO1,路灯坏了,1900-01-01\nO2,噪音扰民,明天\nO3,违章停车,2024-06-05\n"
+		if err := os.WriteFile(path, []byte(rows), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum := runImportJSON(t, a, out, "--channel", "12345", path)
+		if len(sum.Rejected) != 2 || sum.Rejected[0].Line != 2 || sum.Rejected[1].Line != 3 {
+			t.Fatalf("rejected %+v, want lines 2 and 3 in order", sum.Rejected)
+		}
+		if reason := sum.Rejected[0].Reason; !strings.Contains(reason, "1900-01-01 00:00:00") {
+			t.Errorf("line 2 reason %q does not show the date as written", reason)
+		}
+		if reason := sum.Rejected[1].Reason; strings.Contains(reason, "2006") {
+			t.Errorf("line 3 reason %q shows Go's layout date", reason)
 		}
 	})
 }
