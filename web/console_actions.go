@@ -16,9 +16,9 @@ const maxConsoleFormBytes = 256 << 10
 
 // consoleAct handles the form of one ticket action: it runs the same
 // workflow.Act as the JSON API and returns to the page the form came from.
-// On dispatch, a tag that differs from the ticket's is first recorded as a
-// correction with workflow.Retag, so the deadlines follow the new tag, and
-// the kind the form shows is confirmed or corrected with workflow.Rekind.
+// On dispatch, the tag and the kind of the form are corrected or confirmed
+// in the dispatch's transaction (workflow.Command's Tag and Kind), so the
+// deadlines follow the new tag and a dispatch that fails changes neither.
 func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		acct, _ := AccountFrom(r.Context())
@@ -40,19 +40,11 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 				return
 			}
 		}
-		if tag := strings.TrimSpace(r.PostFormValue("tag")); act == ticket.ActDispatch && tag != "" {
-			if _, err := s.svc.Retag(r.Context(), acct.Actor(), id, tag); err != nil {
-				s.consoleError(w, r, err)
-				return
-			}
-		}
-		if kind := strings.TrimSpace(r.PostFormValue("kind")); act == ticket.ActDispatch && kind != "" {
-			if _, err := s.svc.Rekind(r.Context(), acct.Actor(), id, kind); err != nil {
-				s.consoleError(w, r, err)
-				return
-			}
-		}
 		cmd := workflow.Command{TicketID: id, Actor: acct.Actor(), Action: act, Input: in, Attachments: files}
+		if act == ticket.ActDispatch {
+			cmd.Tag = strings.TrimSpace(r.PostFormValue("tag"))
+			cmd.Kind = strings.TrimSpace(r.PostFormValue("kind"))
+		}
 		if _, err := s.svc.Act(r.Context(), cmd); err != nil {
 			s.consoleError(w, r, err)
 			return

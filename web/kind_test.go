@@ -179,13 +179,25 @@ func TestTriageDispatchKind(t *testing.T) {
 				t.Fatalf("dispatch of ticket %d: %d %s", tk.ID, r.status, r.body)
 			}
 		}
-		dispatch(confirmed, "咨询")
-		dispatch(changed, "建议")
-
 		account, err := org.AccountByName(ctx, db, "centre1")
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A dispatch that fails changes neither the kind nor the tag.
+		r := centre.post("/console/tickets/"+itoa(changed.ID)+"/dispatch", url.Values{"csrf_token": {csrf},
+			"unit": {"nosuch"}, "kind": {"建议"}, "tag": {"治安秩序"}, "back": {"/console/triage"}})
+		if r.status != http.StatusBadRequest {
+			t.Errorf("dispatch to an unknown unit: %d, want 400", r.status)
+		}
+		if d, err := e.svc.Get(ctx, account.Actor(), changed.ID, "test"); err != nil {
+			t.Fatal(err)
+		} else if d.Ticket.Kind != "咨询" || d.Ticket.Tag != changed.Tag {
+			t.Errorf("after a failed dispatch: kind %q tag %q, want 咨询 and %q", d.Ticket.Kind, d.Ticket.Tag, changed.Tag)
+		}
+
+		dispatch(confirmed, "咨询")
+		dispatch(changed, "建议")
+
 		for _, c := range []struct {
 			tk              *ticket.Ticket
 			kind            string

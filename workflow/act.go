@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,11 @@ type Command struct {
 	// Attachments are evidence files of a reply, stored with it in the same
 	// transaction. Other actions take none.
 	Attachments []Attachment
+	// Tag and Kind, when set, correct or confirm the ticket's tag and kind
+	// before a dispatch, as Retag and Rekind do, in the dispatch's
+	// transaction: the deadlines follow the new tag, and a dispatch that
+	// fails leaves both as they were. Other actions take neither.
+	Tag, Kind string
 }
 
 // Act applies a command and the automatic steps that follow it: a reopened
@@ -41,6 +47,10 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 	if err := checkAttachments(c.Attachments); err != nil {
 		return nil, err
 	}
+	var err error
+	if c, err = s.checkCorrections(c); err != nil {
+		return nil, err
+	}
 	at := c.At
 	if at.IsZero() {
 		at = s.opts.Now()
@@ -48,13 +58,16 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 	at = at.UTC().Truncate(time.Millisecond)
 	var out *ticket.Ticket
 	var denied error
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		out, denied = nil, nil // InTx may run this again
 		t, err := loadTicket(ctx, tx, c.TicketID)
 		if err != nil {
 			return err
 		}
 		if c.Actor, err = s.admit(ctx, tx, c.Actor, t); err != nil {
+			return err
+		}
+		if err := s.correctBeforeDispatch(ctx, tx, c, t, at); err != nil {
 			return err
 		}
 		in, err := s.completeInput(ctx, tx, t, c)
@@ -111,6 +124,49 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 		s.opts.OnEnded(out.ID)
 	}
 	return out, nil
+}
+
+// checkCorrections checks the tag and kind corrections of c before any
+// transaction and returns c with them trimmed.
+func (s *Service) checkCorrections(c Command) (Command, error) {
+	if c.Tag == "" && c.Kind == "" {
+		return c, nil
+	}
+	if c.Action != ticket.ActDispatch {
+		return c, fmt.Errorf("%w: only a dispatch corrects the tag or the kind", ticket.ErrInvalidInput)
+	}
+	var err error
+	if c.Tag != "" {
+		if c.Tag, err = s.checkRetag(c.Actor, c.TicketID, c.Tag); err != nil {
+			return c, err
+		}
+	}
+	if c.Kind != "" {
+		if c.Kind, err = s.checkRekind(c.Actor, c.TicketID, c.Kind); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// correctBeforeDispatch applies the tag and kind corrections of c to t
+// within tx. When the actor may not take the action now, it writes nothing
+// and leaves the refusal to the transition, so that a refused dispatch,
+// whose denial is committed to the audit log, commits no correction.
+func (s *Service) correctBeforeDispatch(ctx context.Context, tx *store.Tx, c Command, t *ticket.Ticket,
+	at time.Time) error {
+	if (c.Tag == "" && c.Kind == "") || !slices.Contains(ticket.Available(t, c.Actor), c.Action) {
+		return nil
+	}
+	if c.Tag != "" {
+		if err := s.retagTx(ctx, tx, c.Actor, t, c.Tag, at); err != nil {
+			return err
+		}
+	}
+	if c.Kind != "" {
+		return s.rekindTx(ctx, tx, c.Actor, t, c.Kind, at)
+	}
+	return nil
 }
 
 // completeInput fills in what the service knows and the caller need not send:

@@ -31,51 +31,68 @@ const (
 // retag, others get ticket.ErrForbidden. An unknown tag returns
 // ticket.ErrInvalidInput and an ended ticket a *ticket.TransitionError.
 func (s *Service) Retag(ctx context.Context, actor ticket.Actor, id int64, tag string) (*ticket.Ticket, error) {
-	if actor.Role != ticket.RoleCentre {
-		return nil, fmt.Errorf("ticket %d: role %s may not retag: %w", id, actor.Role, ticket.ErrForbidden)
-	}
-	tag = strings.TrimSpace(tag)
-	if _, ok := s.prof.Tag(tag); !ok {
-		return nil, fmt.Errorf("%w: tag %q is not in the profile's tag tree", ticket.ErrInvalidInput, tag)
+	tag, err := s.checkRetag(actor, id, tag)
+	if err != nil {
+		return nil, err
 	}
 	at := s.opts.Now().UTC().Truncate(time.Millisecond)
 	var out *ticket.Ticket
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		t, err := loadTicket(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if t.State.Ended() {
-			return &ticket.TransitionError{Action: ActRetag, State: t.State}
-		}
 		out = t
-		if t.Tag == tag {
-			return nil
-		}
-		ev := ticket.Event{TicketID: id, At: at, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
-			Action: ActRetag, From: t.State, To: t.State, UnitID: t.UnitID, Details: map[string]string{
-				"from_tag": t.Tag, "to_tag": tag, "from_source": t.TagSource,
-				"from_confidence": strconv.FormatFloat(t.TagConfidence, 'f', 3, 64),
-			}}
-		loaded := t.Version
-		t.Tag, t.TagConfidence, t.TagSource = tag, 1, "staff:"+actor.Login
-		t.Version++
-		if err := saveTicket(ctx, tx, t, loaded, at.UnixMilli()); err != nil {
-			return err
-		}
-		if err := saveTags(ctx, tx, id, "tag", tag, 1, t.TagSource); err != nil {
-			return err
-		}
-		if err := insertEvent(ctx, tx, ev); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
-			Fields: []string{"tag"}, Purpose: string(ActRetag), Result: "ok"})
+		return s.retagTx(ctx, tx, actor, t, tag, at)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkRetag checks that actor may retag ticket id with tag and returns the
+// tag trimmed.
+func (s *Service) checkRetag(actor ticket.Actor, id int64, tag string) (string, error) {
+	if actor.Role != ticket.RoleCentre {
+		return "", fmt.Errorf("ticket %d: role %s may not retag: %w", id, actor.Role, ticket.ErrForbidden)
+	}
+	tag = strings.TrimSpace(tag)
+	if _, ok := s.prof.Tag(tag); !ok {
+		return "", fmt.Errorf("%w: tag %q is not in the profile's tag tree", ticket.ErrInvalidInput, tag)
+	}
+	return tag, nil
+}
+
+// retagTx is the body of Retag within tx, on t as loaded there. The caller
+// has checked the role and that tag is in the profile.
+func (s *Service) retagTx(ctx context.Context, tx *store.Tx, actor ticket.Actor, t *ticket.Ticket, tag string,
+	at time.Time) error {
+	if t.State.Ended() {
+		return &ticket.TransitionError{Action: ActRetag, State: t.State}
+	}
+	if t.Tag == tag {
+		return nil
+	}
+	ev := ticket.Event{TicketID: t.ID, At: at, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
+		Action: ActRetag, From: t.State, To: t.State, UnitID: t.UnitID, Details: map[string]string{
+			"from_tag": t.Tag, "to_tag": tag, "from_source": t.TagSource,
+			"from_confidence": strconv.FormatFloat(t.TagConfidence, 'f', 3, 64),
+		}}
+	loaded := t.Version
+	t.Tag, t.TagConfidence, t.TagSource = tag, 1, "staff:"+actor.Login
+	t.Version++
+	if err := saveTicket(ctx, tx, t, loaded, at.UnixMilli()); err != nil {
+		return err
+	}
+	if err := saveTags(ctx, tx, t.ID, "tag", tag, 1, t.TagSource); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, ev); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: t.ID,
+		Fields: []string{"tag"}, Purpose: string(ActRetag), Result: "ok"})
 }
 
 // UrgentAlert is an urgent open ticket that no member of the centre has

@@ -192,3 +192,72 @@ func TestSupervisionQueues(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchCorrectionsAtomic dispatches with a tag and a kind correction.
+// A dispatch that fails, to an unknown unit or on a ticket already
+// dispatched, leaves the tag and the kind as they were; one that succeeds
+// records both corrections before the dispatch event.
+func TestDispatchCorrectionsAtomic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Kind: "咨询", Body: "小区门口天天有人吵闹"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.State != ticket.Triage {
+			t.Fatalf("seed ticket is %s, want triage", tk.State)
+		}
+		centre := e.actor(t, "centre1")
+		dispatch := func(unit, tag, kind string) error {
+			t.Helper()
+			_, err := e.svc.Act(ctx, workflow.Command{TicketID: tk.ID, Actor: centre, Action: ticket.ActDispatch,
+				Input: ticket.Input{UnitID: unit}, Tag: tag, Kind: kind})
+			return err
+		}
+		unchanged := func(step, tag, kind string) {
+			t.Helper()
+			d, err := e.svc.Get(ctx, centre, tk.ID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Ticket.Tag != tag || d.Ticket.Kind != kind {
+				t.Errorf("%s: tag %q kind %q, want %q and %q", step, d.Ticket.Tag, d.Ticket.Kind, tag, kind)
+			}
+		}
+
+		if err := dispatch("nosuch", "噪声扰民", "投诉"); err == nil {
+			t.Fatal("dispatch to an unknown unit succeeded")
+		}
+		unchanged("failed dispatch", tk.Tag, "咨询")
+		if _, err := e.svc.Act(ctx, workflow.Command{TicketID: tk.ID, Actor: centre, Action: ticket.ActNote,
+			Input: ticket.Input{Text: "备注"}, Tag: "噪声扰民"}); !errors.Is(err, ticket.ErrInvalidInput) {
+			t.Errorf("a note with a tag correction: %v, want ErrInvalidInput", err)
+		}
+
+		if err := dispatch("ps-dongguan", "噪声扰民", "投诉"); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.Get(ctx, centre, tk.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ticket.Tag != "噪声扰民" || d.Ticket.Kind != "投诉" || d.Ticket.State != ticket.Dispatched {
+			t.Fatalf("after dispatch: tag %q kind %q state %s", d.Ticket.Tag, d.Ticket.Kind, d.Ticket.State)
+		}
+		var actions []ticket.Action
+		for _, ev := range d.Events {
+			actions = append(actions, ev.Action)
+		}
+		n := len(actions)
+		if n < 3 || actions[n-3] != workflow.ActRetag || actions[n-2] != workflow.ActRekind || actions[n-1] != ticket.ActDispatch {
+			t.Errorf("events %v, want retag, rekind and dispatch last", actions)
+		}
+
+		// A stale triage form sent after the dispatch is refused and changes nothing.
+		if err := dispatch("ps-binjiang", "治安秩序", "建议"); err == nil {
+			t.Fatal("second dispatch of a dispatched ticket succeeded")
+		}
+		unchanged("stale dispatch", "噪声扰民", "投诉")
+	})
+}

@@ -39,57 +39,73 @@ const complaintKind = "投诉"
 // discipline unit. A change to or from 投诉 on such a ticket would move it into
 // or out of that handling, so it returns ticket.ErrInvalidInput.
 func (s *Service) Rekind(ctx context.Context, actor ticket.Actor, id int64, kind string) (*ticket.Ticket, error) {
-	if actor.Role != ticket.RoleCentre {
-		return nil, fmt.Errorf("ticket %d: role %s may not change the kind: %w", id, actor.Role, ticket.ErrForbidden)
-	}
-	kind = strings.TrimSpace(kind)
-	if !slices.Contains(s.prof.Kinds, kind) {
-		return nil, fmt.Errorf("%w: kind %q is not one of %s", ticket.ErrInvalidInput, kind,
-			strings.Join(s.prof.Kinds, ", "))
+	kind, err := s.checkRekind(actor, id, kind)
+	if err != nil {
+		return nil, err
 	}
 	at := s.opts.Now().UTC().Truncate(time.Millisecond)
 	var out *ticket.Ticket
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		t, err := loadTicket(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if t.State.Ended() {
-			return &ticket.TransitionError{Action: ActRekind, State: t.State}
-		}
 		out = t
-		if t.Kind == kind {
-			return s.confirmKind(ctx, tx, actor, t)
-		}
-		if t.OfficerID != "" && (t.Kind == complaintKind || kind == complaintKind) {
-			return fmt.Errorf("%w: ticket %d names an officer, so changing its kind from %q to %q would change "+
-				"whether the discipline unit handles it as a conduct complaint", ticket.ErrInvalidInput, id, t.Kind, kind)
-		}
-		details, err := kindDetails(ctx, tx, t, kind)
-		if err != nil {
-			return err
-		}
-		ev := ticket.Event{TicketID: id, At: at, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
-			Action: ActRekind, From: t.State, To: t.State, UnitID: t.UnitID, Details: details}
-		loaded := t.Version
-		t.Kind = kind
-		t.Version++
-		if err := saveTicket(ctx, tx, t, loaded, at.UnixMilli()); err != nil {
-			return err
-		}
-		if err := saveTags(ctx, tx, id, "kind", kind, 1, "staff:"+actor.Login); err != nil {
-			return err
-		}
-		if err := insertEvent(ctx, tx, ev); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
-			Fields: []string{"kind"}, Purpose: string(ActRekind), Result: "ok"})
+		return s.rekindTx(ctx, tx, actor, t, kind, at)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkRekind checks that actor may give ticket id a kind and returns the
+// kind trimmed.
+func (s *Service) checkRekind(actor ticket.Actor, id int64, kind string) (string, error) {
+	if actor.Role != ticket.RoleCentre {
+		return "", fmt.Errorf("ticket %d: role %s may not change the kind: %w", id, actor.Role, ticket.ErrForbidden)
+	}
+	kind = strings.TrimSpace(kind)
+	if !slices.Contains(s.prof.Kinds, kind) {
+		return "", fmt.Errorf("%w: kind %q is not one of %s", ticket.ErrInvalidInput, kind,
+			strings.Join(s.prof.Kinds, ", "))
+	}
+	return kind, nil
+}
+
+// rekindTx is the body of Rekind within tx, on t as loaded there.
+func (s *Service) rekindTx(ctx context.Context, tx *store.Tx, actor ticket.Actor, t *ticket.Ticket, kind string,
+	at time.Time) error {
+	if t.State.Ended() {
+		return &ticket.TransitionError{Action: ActRekind, State: t.State}
+	}
+	if t.Kind == kind {
+		return s.confirmKind(ctx, tx, actor, t)
+	}
+	if t.OfficerID != "" && (t.Kind == complaintKind || kind == complaintKind) {
+		return fmt.Errorf("%w: ticket %d names an officer, so changing its kind from %q to %q would change "+
+			"whether the discipline unit handles it as a conduct complaint", ticket.ErrInvalidInput, t.ID, t.Kind, kind)
+	}
+	details, err := kindDetails(ctx, tx, t, kind)
+	if err != nil {
+		return err
+	}
+	ev := ticket.Event{TicketID: t.ID, At: at, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
+		Action: ActRekind, From: t.State, To: t.State, UnitID: t.UnitID, Details: details}
+	loaded := t.Version
+	t.Kind = kind
+	t.Version++
+	if err := saveTicket(ctx, tx, t, loaded, at.UnixMilli()); err != nil {
+		return err
+	}
+	if err := saveTags(ctx, tx, t.ID, "kind", kind, 1, "staff:"+actor.Login); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, ev); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: t.ID,
+		Fields: []string{"kind"}, Purpose: string(ActRekind), Result: "ok"})
 }
 
 // confirmKind records that actor agrees with t's kind, unless staff set or
