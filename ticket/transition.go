@@ -115,6 +115,12 @@ type rule struct {
 // open lists the states in which a ticket is still being worked on.
 var open = []State{Received, Triage, Dispatched, Accepted, Replied, Reviewed, CalledBack, Reopened}
 
+// MaxDeadlineAhead bounds a deadline that staff type, for supervision or an
+// extension, from the time of the action. A year is longer than any handling
+// period of the built-in profiles, so a later date is a typing mistake such
+// as 2099 for 2026.
+const MaxDeadlineAhead = 366 * 24 * time.Hour
+
 var rules = map[Action]rule{
 	ActTriage: {
 		from:  []State{Received},
@@ -277,6 +283,9 @@ var rules = map[Action]rule{
 			if !in.Due.After(now) {
 				return fmt.Errorf("%w: a supervision deadline must lie in the future", ErrInvalidInput)
 			}
+			if in.Due.After(now.Add(MaxDeadlineAhead)) {
+				return fmt.Errorf("%w: a supervision deadline must lie within a year", ErrInvalidInput)
+			}
 			t.Supervised = true
 			t.SuperviseDue = in.Due
 			ev.Details["due"] = in.Due.UTC().Format(time.RFC3339)
@@ -298,12 +307,15 @@ var rules = map[Action]rule{
 	},
 	ActGrantExtension: {
 		from: []State{Dispatched, Accepted}, roles: []Role{RoleCentre},
-		apply: func(t *Ticket, in Input, _ time.Time, ev *Event) error {
+		apply: func(t *Ticket, in Input, now time.Time, ev *Event) error {
 			if t.Extension != "requested" {
 				return fmt.Errorf("%w: no extension was requested", ErrInvalidInput)
 			}
 			if !in.Due.After(t.ReplyDue) {
 				return fmt.Errorf("%w: the new reply deadline must be later than the current one", ErrInvalidInput)
+			}
+			if in.Due.After(now.Add(MaxDeadlineAhead)) {
+				return fmt.Errorf("%w: the new reply deadline must lie within a year", ErrInvalidInput)
 			}
 			t.Extension = "granted"
 			t.ReplyDue = in.Due

@@ -344,3 +344,30 @@ func TestCallbackOnMergedTicket(t *testing.T) {
 		t.Fatalf("second call-back: err = %v, want ErrInvalidInput", err)
 	}
 }
+
+// TestDeadlineWithinAYear rejects supervision and extension deadlines more
+// than MaxDeadlineAhead ahead, such as 2099 typed for 2026, and accepts one
+// just inside the bound.
+func TestDeadlineWithinAYear(t *testing.T) {
+	for _, tc := range []struct {
+		action Action
+		due    time.Time
+		ok     bool
+	}{
+		{ActSupervise, now.Add(MaxDeadlineAhead - time.Hour), true},
+		{ActSupervise, now.Add(MaxDeadlineAhead + time.Hour), false},
+		{ActGrantExtension, now.Add(MaxDeadlineAhead - time.Hour), true},
+		{ActGrantExtension, time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC), false},
+	} {
+		tk := sample(Accepted)
+		tk.Extension = "requested"
+		tk.ReplyDue = now
+		_, err := Apply(tk, actorFor(RoleCentre), tc.action, Input{Due: tc.due}, now)
+		if tc.ok && err != nil {
+			t.Errorf("%s due %s: %v, want accepted", tc.action, tc.due.Format(time.DateOnly), err)
+		}
+		if !tc.ok && !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%s due %s: %v, want ErrInvalidInput", tc.action, tc.due.Format(time.DateOnly), err)
+		}
+	}
+}
