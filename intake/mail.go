@@ -93,6 +93,9 @@ func parseMail(data []byte) (mailMessage, error) {
 			data = data[i+1:]
 		}
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return m, fmt.Errorf("%w: the file is empty", ErrMail)
+	}
 	msg, err := mail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
 		// The error quotes the malformed line, which may be the text of

@@ -72,7 +72,8 @@ func OpenMail(paths []string, opts ReadOptions) (*Reader, error) {
 }
 
 // mailFiles expands paths into the list of mail files to read, and lists the
-// other files found in folders, which are not read.
+// other files and the sub-folders found in folders, which are not read. A
+// sub-folder's name ends with the path separator.
 func mailFiles(paths []string) (files, ignored []string, err error) {
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -94,6 +95,8 @@ func mailFiles(paths []string) (files, ignored []string, err error) {
 		for _, e := range entries {
 			switch {
 			case e.IsDir():
+				// Sub-folders are not read, and the summary says so.
+				ignored = append(ignored, filepath.Join(p, e.Name())+string(filepath.Separator))
 			case strings.EqualFold(filepath.Ext(e.Name()), MailExt):
 				files = append(files, filepath.Join(p, e.Name()))
 			default:

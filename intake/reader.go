@@ -26,6 +26,7 @@ const (
 // Errors that Open returns for a file it does not read at all.
 var (
 	ErrTooLarge          = errors.New("file too large")
+	ErrEmpty             = errors.New("empty file")
 	ErrUnsupportedFormat = errors.New("unsupported file format")
 )
 
@@ -91,6 +92,9 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 		return nil, fmt.Errorf("intake: %s: %w: larger than %d MB; split it into smaller files",
 			path, ErrTooLarge, limit>>20)
 	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))) == 0 {
+		return nil, fmt.Errorf("intake: %w: %s holds nothing but white space; export it again", ErrEmpty, filepath.Base(path))
+	}
 	r, err := read(data, strings.ToLower(filepath.Ext(path)), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, filepath.Base(path))
@@ -100,13 +104,17 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 
 // read chooses the reader for data by extension and content.
 func read(data []byte, ext string, opts ReadOptions) (*Reader, error) {
+	isXLSX := bytes.HasPrefix(data, []byte("PK\x03\x04"))
+	if opts.Sheet != "" && !isXLSX {
+		return nil, fmt.Errorf("intake: %w: a worksheet was named, but only an .xlsx workbook has worksheets", ErrUnsupportedFormat)
+	}
 	switch {
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+	case isXLSX:
 		return readXLSX(data, opts)
 	case bytes.HasPrefix(data, []byte{0xd0, 0xcf, 0x11, 0xe0}):
 		return nil, fmt.Errorf("intake: %w: an old Excel .xls workbook; save it as .xlsx or CSV", ErrUnsupportedFormat)
 	case ext == ".xlsx":
-		return nil, fmt.Errorf("intake: %w: the .xlsx file is not a ZIP archive", ErrUnsupportedFormat)
+		return nil, fmt.Errorf("intake: %w: the .xlsx file is not a ZIP archive; it may be cut short or not a workbook, so save it from Excel again", ErrUnsupportedFormat)
 	case ext == ".jsonl" || ext == ".json" || ext == ".ndjson":
 		return readJSONL(data, opts)
 	case ext == ".csv" || ext == ".tsv":

@@ -499,7 +499,7 @@ func printImportSummary(w io.Writer, sum *importSummary, asJSON bool) error {
 		if n > len(names) {
 			more = ", …"
 		}
-		fmt.Fprintf(&b, "忽略 ignored: %d 个不是 .eml 的文件 (files that are not .eml mails): %s%s\n",
+		fmt.Fprintf(&b, "忽略 ignored: %d 个未读取的文件或子文件夹 (files that are not .eml mails, and sub-folders): %s%s\n",
 			n, strings.Join(names, ", "), more)
 	}
 	if n := len(sum.PhonesDropped); n > 0 {

@@ -169,7 +169,7 @@ func TestImportMailFilesDryRun(t *testing.T) {
 }
 
 // TestImportMailFolderIgnoredFiles imports a folder that also holds a CSV
-// file and a subfolder: the summary names the file it did not read.
+// file and a subfolder: the summary names both, which it did not read.
 func TestImportMailFolderIgnoredFiles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a, out := newImportApp(t, db)
@@ -182,8 +182,9 @@ func TestImportMailFolderIgnoredFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := runImportJSON(t, a, out, "--channel", "mailbox", dir)
-		if len(sum.Ignored) != 1 || sum.Ignored[0] != csv {
-			t.Errorf("ignored %v, want only %s", sum.Ignored, csv)
+		sub := filepath.Join(dir, "sub") + string(filepath.Separator)
+		if len(sum.Ignored) != 2 || sum.Ignored[0] != csv || sum.Ignored[1] != sub {
+			t.Errorf("ignored %v, want %s and %s", sum.Ignored, csv, sub)
 		}
 		if sum.Created != 5 {
 			t.Errorf("created %d, want 5", sum.Created)
@@ -192,8 +193,9 @@ func TestImportMailFolderIgnoredFiles(t *testing.T) {
 		if err := printImportSummary(&b, &sum, false); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(b.String(), "忽略 ignored: 1") || !strings.Contains(b.String(), "rows.csv") {
-			t.Errorf("text summary does not name the ignored file:\n%s", b.String())
+		if !strings.Contains(b.String(), "忽略 ignored: 2") || !strings.Contains(b.String(), "rows.csv") ||
+			!strings.Contains(b.String(), sub) {
+			t.Errorf("text summary does not name the ignored file and folder:\n%s", b.String())
 		}
 	})
 }
