@@ -238,7 +238,8 @@ func IssueToken(ctx context.Context, db *store.DB, name string) (string, error) 
 // CreateAccount adds a staff account.
 func CreateAccount(ctx context.Context, db *store.DB, a Account) (Account, error) {
 	if !a.Role.Valid() || a.Role == ticket.RoleSystem || a.Role == ticket.RoleCitizen {
-		return Account{}, fmt.Errorf("org: account %q: invalid role %q", a.Name, a.Role)
+		return Account{}, fmt.Errorf("org: account %q: invalid role %q; choose centre, handler, leader, auditor or admin",
+			a.Name, a.Role)
 	}
 	if _, err := UnitByID(ctx, db, a.UnitID); err != nil {
 		return Account{}, err
