@@ -139,3 +139,12 @@ func Split(examples []Example) (train, heldOut []Example) {
 	}
 	return train, heldOut
 }
+
+// LabelCounts returns how many examples carry each label.
+func LabelCounts(examples []Example) map[string]int {
+	counts := map[string]int{}
+	for _, ex := range examples {
+		counts[ex.Label]++
+	}
+	return counts
+}

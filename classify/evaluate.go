@@ -119,3 +119,44 @@ func ratio(a, b int) float64 {
 	}
 	return float64(a) / float64(b)
 }
+
+// UnknownLabels returns, sorted, the labels of examples that m cannot
+// predict because it was not trained on them. Every example with such a
+// label counts as wrong in Evaluate.
+func UnknownLabels(m *Model, examples []Example) []string {
+	known := make(map[string]bool, len(m.Labels))
+	for _, l := range m.Labels {
+		known[l] = true
+	}
+	var out []string
+	for l := range LabelCounts(examples) {
+		if !known[l] {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// truthMacroF1 returns the mean F1 of the labels that occur as truth in the
+// rows r was computed on. Unlike Report.MacroF1 it leaves out a label the
+// model predicted but no row carries, so rows that lack one of the model's
+// labels do not lower it by that label's zero.
+func truthMacroF1(r Report) float64 {
+	labels := make([]string, 0, len(r.PerClass))
+	for l, c := range r.PerClass {
+		if c.Support > 0 {
+			labels = append(labels, l)
+		}
+	}
+	sort.Strings(labels) // a fixed order keeps the floating-point sum reproducible
+	var sum float64
+	for _, l := range labels {
+		sum += r.PerClass[l].F1
+	}
+	n := len(labels)
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}

@@ -40,6 +40,11 @@ var lambdaCandidates = []float64{1e-4, 3e-4, 1e-3}
 // ErrNoExamples is returned by Train when there is nothing to learn from.
 var ErrNoExamples = errors.New("classify: no training examples")
 
+// ErrTooFewLabels is returned by Train when the examples carry fewer than two
+// distinct labels. Such a model predicts its one label for every text, and its
+// held-out figures (macro-F1 1.0) would say nothing about its quality.
+var ErrTooFewLabels = errors.New("classify: fewer than two distinct labels")
+
 // Options sets how Train builds a model. Zero fields take the defaults listed.
 type Options struct {
 	Method   string  // MethodNB or MethodLinear; default DefaultMethod
@@ -159,11 +164,17 @@ type Prediction struct {
 // explainCount is how many features a Prediction explains itself with.
 const explainCount = 5
 
-// Train builds a model from examples with the method in opts.
+// Train builds a model from examples with the method in opts. It returns
+// ErrNoExamples without examples and ErrTooFewLabels when they carry fewer
+// than two distinct labels.
 func Train(examples []Example, opts Options) (*Model, error) {
 	opts = opts.withDefaults()
 	if len(examples) == 0 {
 		return nil, ErrNoExamples
+	}
+	if labels := LabelCounts(examples); len(labels) < 2 {
+		return nil, fmt.Errorf("%w: every one of the %d rows is labelled %q; train on at least two labels",
+			ErrTooFewLabels, len(examples), examples[0].Label)
 	}
 	if opts.MinN > opts.MaxN {
 		return nil, fmt.Errorf("classify: n-gram range %d–%d is empty", opts.MinN, opts.MaxN)

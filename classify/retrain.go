@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -152,6 +153,73 @@ func Corrections(ctx context.Context, q store.Querier, head string) ([]Example, 
 	return out, nil
 }
 
+// ErrInvalidBase is returned by Retrain and CheckBase when a base file
+// cannot train or evaluate a candidate.
+var ErrInvalidBase = errors.New("classify: invalid base file")
+
+// Floors a base file must meet before Retrain trains on it.
+const (
+	// MinHeldOutRows is the minimum number of base rows in the held-out
+	// fifth, about 250 rows in the file. Fewer cannot tell the models
+	// apart. At 50 rows the standard error of a rate such as accuracy is at
+	// most 0.07, sqrt(0.25/50), so MaxBaseDrop is more than three of them.
+	MinHeldOutRows = 50
+	// MinHeldOutPerLabel is the minimum number of held-out rows of every
+	// label in the base file. A label with one held-out row has an F1 of
+	// either 0 or 1, which swings macro-F1 by 1/labels on a single text.
+	MinHeldOutPerLabel = 2
+)
+
+// MaxBaseDrop is how far below its recorded macro-F1 the active version may
+// score on the base file's held-out rows before Retrain stops trusting the
+// file. The recorded figure was measured on the held-out fifth of the file
+// the version was trained on. A correctly labelled base file of the same
+// kind should come close to it: the gap is sampling noise, at most about
+// 0.07 per standard error at MinHeldOutRows, plus some drift in the texts.
+// A file with shifted or swapped labels scores near 0, because the version
+// predicts the old labels. 0.25 lies between the two.
+const MaxBaseDrop = 0.25
+
+// CheckBase returns an error wrapping ErrInvalidBase when base has fewer than
+// two labels, fewer than MinHeldOutRows rows in the held-out fifth, or a label
+// with fewer than MinHeldOutPerLabel held-out rows.
+func CheckBase(base []Example) error {
+	counts := LabelCounts(base)
+	switch len(counts) {
+	case 0:
+		return fmt.Errorf("%w: it has no rows", ErrInvalidBase)
+	case 1:
+		return fmt.Errorf("%w: all of its %d rows are labelled %q, but at least two labels are needed",
+			ErrInvalidBase, len(base), base[0].Label)
+	}
+	_, held := Split(base)
+	if len(held) < MinHeldOutRows {
+		return fmt.Errorf("%w: %d of its %d rows are in the held-out fifth, but at least %d are needed to compare models; add rows",
+			ErrInvalidBase, len(held), len(base), MinHeldOutRows)
+	}
+	heldCounts := LabelCounts(held)
+	var few []string
+	for _, l := range sortedLabels(counts) {
+		if heldCounts[l] < MinHeldOutPerLabel {
+			few = append(few, fmt.Sprintf("%s (%d)", l, heldCounts[l]))
+		}
+	}
+	if len(few) > 0 {
+		return fmt.Errorf("%w: labels with fewer than %d held-out rows: %s; add rows of these labels or remove them",
+			ErrInvalidBase, MinHeldOutPerLabel, strings.Join(few, ", "))
+	}
+	return nil
+}
+
+func sortedLabels(counts map[string]int) []string {
+	labels := make([]string, 0, len(counts))
+	for l := range counts {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	return labels
+}
+
 // RetrainResult is the outcome of Retrain or Promote.
 type RetrainResult struct {
 	Head         string  `json:"head"`
@@ -165,6 +233,24 @@ type RetrainResult struct {
 	Current      Report  `json:"current"`     // the previously active model on the same rows
 	Reason       string  `json:"reason"`      // the comparison that decided promotion
 	TrainSeconds float64 `json:"train_seconds"`
+
+	// BaseCheck is the check of the base file against the previously
+	// active version. Promote leaves it zero.
+	BaseCheck BaseCheck `json:"base_check"`
+}
+
+// BaseCheck compares the previously active version's figure on the base
+// file's held-out rows with the figure recorded when it was stored.
+type BaseCheck struct {
+	Checked bool `json:"checked"` // false without an active version or a recorded figure
+	// Rows is the number of held-out base rows whose label the version was
+	// trained on. OnBase is measured on them.
+	Rows     int     `json:"rows"`
+	Recorded float64 `json:"recorded_macro_f1"` // macro-F1 stored with the version
+	// OnBase is the version's macro-F1 on Rows, averaged over the labels
+	// those rows carry.
+	OnBase float64 `json:"base_macro_f1"`
+	Failed bool    `json:"failed"` // OnBase is more than MaxBaseDrop below Recorded, or Rows is 0
 }
 
 // Retrain trains a candidate model for head and hands it to Promote. It
@@ -172,24 +258,33 @@ type RetrainResult struct {
 // corrections outside it, each correction counted CorrectionWeight times.
 // The held-out fifth of both is the evaluation set, so a correction whose
 // text HeldOut selects is evaluated but never trained on.
+//
+// A base file that fails CheckBase returns an error before training. The
+// active version is also scored on the base file's held-out rows, without
+// the corrections, which it is expected to get wrong. When that figure is
+// more than MaxBaseDrop below the one recorded for the version, the
+// candidate is stored but not activated, whatever its own figure.
 func Retrain(ctx context.Context, db *store.DB, head string, base []Example, opts Options) (RetrainResult, error) {
+	if err := CheckBase(base); err != nil {
+		return RetrainResult{Head: head}, err
+	}
 	corrections, err := Corrections(ctx, db, head)
 	if err != nil {
 		return RetrainResult{}, err
 	}
-	train, held := Split(base)
+	train, baseHeld := Split(base)
 	trainCorrections, heldCorrections := Split(corrections)
 	for range CorrectionWeight {
 		train = append(train, trainCorrections...)
 	}
-	held = append(held, heldCorrections...)
+	held := append(append([]Example(nil), baseHeld...), heldCorrections...)
 	start := time.Now()
 	m, err := Train(train, opts)
 	if err != nil {
 		return RetrainResult{}, err
 	}
 	took := time.Since(start)
-	r, err := Promote(ctx, db, head, m, held)
+	r, err := promote(ctx, db, head, m, held, baseHeld)
 	r.Rows, r.Corrections, r.TrainSeconds = len(train), len(corrections), took.Seconds()
 	return r, err
 }
@@ -199,6 +294,12 @@ func Retrain(ctx context.Context, db *store.DB, head string, base []Example, opt
 // its macro-F1 is lower than the active model's. A head without an active
 // model takes the candidate. Every candidate is kept, promoted or not.
 func Promote(ctx context.Context, db *store.DB, head string, candidate *Model, held []Example) (RetrainResult, error) {
+	return promote(ctx, db, head, candidate, held, nil)
+}
+
+// promote is Promote with the base file check of Retrain when baseHeld, the
+// held-out rows of the base file, is not nil.
+func promote(ctx context.Context, db *store.DB, head string, candidate *Model, held, baseHeld []Example) (RetrainResult, error) {
 	r := RetrainResult{Head: head, HeldOut: len(held), Candidate: Evaluate(candidate, held)}
 	current, previous, err := LoadActive(ctx, db, head)
 	switch {
@@ -209,10 +310,18 @@ func Promote(ctx context.Context, db *store.DB, head string, candidate *Model, h
 	default:
 		r.Previous = previous
 		r.Current = Evaluate(current, held)
-		r.Promoted = r.Candidate.MacroF1 >= r.Current.MacroF1
-		if r.Promoted {
+		if baseHeld != nil {
+			if r.BaseCheck, err = checkBaseAgainst(ctx, db, head, current, previous, baseHeld); err != nil {
+				return r, err
+			}
+		}
+		r.Promoted = r.Candidate.MacroF1 >= r.Current.MacroF1 && !r.BaseCheck.Failed
+		switch {
+		case r.BaseCheck.Failed:
+			// The reason names the candidate's version, known once it is stored below.
+		case r.Promoted:
 			r.Reason = fmt.Sprintf("macro-F1 %.4f is not below v%d's %.4f", r.Candidate.MacroF1, previous, r.Current.MacroF1)
-		} else {
+		default:
 			r.Reason = fmt.Sprintf("macro-F1 %.4f is below v%d's %.4f", r.Candidate.MacroF1, previous, r.Current.MacroF1)
 		}
 	}
@@ -230,5 +339,58 @@ func Promote(ctx context.Context, db *store.DB, head string, candidate *Model, h
 		r.Version, err = saveVersion(ctx, tx, head, candidate, r.Candidate, r.Promoted)
 		return err
 	})
+	if err == nil && r.BaseCheck.Failed {
+		r.Reason = baseCheckReason(r)
+	}
 	return r, err
+}
+
+// checkBaseAgainst measures the active version on the held-out base rows
+// whose label it was trained on, and compares the figure with the one
+// recorded for it.
+func checkBaseAgainst(ctx context.Context, q store.Querier, head string, current *Model, version int,
+	baseHeld []Example) (BaseCheck, error) {
+	var metrics string
+	err := q.QueryRowContext(ctx, `SELECT metrics FROM models WHERE head = ? AND version = ?`, head, version).Scan(&metrics)
+	if err != nil {
+		return BaseCheck{}, fmt.Errorf("classify: metrics of %s v%d: %w", head, version, err)
+	}
+	var recorded Report
+	if err := json.Unmarshal([]byte(metrics), &recorded); err != nil {
+		return BaseCheck{}, fmt.Errorf("classify: metrics of %s v%d: %w", head, version, err)
+	}
+	if recorded.Rows == 0 {
+		// Trained with --all: there is no held-out figure to compare with.
+		return BaseCheck{}, nil
+	}
+	known := make(map[string]bool, len(current.Labels))
+	for _, l := range current.Labels {
+		known[l] = true
+	}
+	var shared []Example
+	for _, ex := range baseHeld {
+		if known[ex.Label] {
+			shared = append(shared, ex)
+		}
+	}
+	c := BaseCheck{Checked: true, Rows: len(shared), Recorded: recorded.MacroF1}
+	if len(shared) > 0 {
+		c.OnBase = truthMacroF1(Evaluate(current, shared))
+	}
+	c.Failed = len(shared) == 0 || c.OnBase < c.Recorded-MaxBaseDrop
+	return c, nil
+}
+
+// baseCheckReason explains why a candidate was stored but not activated
+// after a failed BaseCheck, and what the operator can do.
+func baseCheckReason(r RetrainResult) string {
+	next := fmt.Sprintf("check the base file's labels, or activate v%d anyway with minyi tag rollback --head %s --to %d",
+		r.Version, r.Head, r.Version)
+	if r.BaseCheck.Rows == 0 {
+		return fmt.Sprintf("the base file's held-out rows share no label with v%d, so the file cannot be checked against it; %s",
+			r.Previous, next)
+	}
+	return fmt.Sprintf("v%d scores macro-F1 %.4f on the base file's %d held-out rows of its labels, "+
+		"more than %.2f below the %.4f recorded for it when it was stored, so the base file's labels disagree with v%d's; %s",
+		r.Previous, r.BaseCheck.OnBase, r.BaseCheck.Rows, MaxBaseDrop, r.BaseCheck.Recorded, r.Previous, next)
 }

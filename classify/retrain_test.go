@@ -150,7 +150,7 @@ func insertCorrected(t *testing.T, db *store.DB, n int, text, head, label string
 func TestCorrectionLoop(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		base := generated()
+		base := baseExamples()
 		first, err := Retrain(ctx, db, "tag", base, Options{})
 		if err != nil || !first.Promoted {
 			t.Fatalf("first retrain: %+v, err %v", first, err)

@@ -484,8 +484,11 @@ func (r transcribedRoute) undispatchedDetails(t *ticket.Ticket) map[string]strin
 func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.Ticket) (transcribedRoute, error) {
 	var r transcribedRoute
 	text := joinText(t.Title, t.Body)
-	if t.Kind == "" && s.opts.Tagger != nil {
-		if p, ok := s.opts.Tagger.Predict(ctx, "kind", text); ok {
+	var kindRejected, tagRejected string
+	if t.Kind == "" {
+		var p dispatch.Prediction
+		var ok bool
+		if p, ok, kindRejected = s.predictInProfile(ctx, "kind", text); ok {
 			t.Kind = p.Label
 			if err := saveTags(ctx, tx, t.ID, "kind", p.Label, p.Confidence, p.Source); err != nil {
 				return r, err
@@ -502,16 +505,15 @@ func (s *Service) routeTranscribed(ctx context.Context, tx *store.Tx, t *ticket.
 		}
 		item.CodeUnit = unit.String
 	}
-	if s.opts.Tagger != nil {
-		item.Tag, item.HasTag = s.opts.Tagger.Predict(ctx, "tag", text)
-		r.tagPred = item.Tag
-	}
+	item.Tag, item.HasTag, tagRejected = s.predictInProfile(ctx, "tag", text)
+	r.tagPred = item.Tag
 	if s.opts.Urgency != nil && !t.Urgent {
 		if urgent, why := s.opts.Urgency(text); urgent {
 			r.urgentWhy = why
 		}
 	}
 	r.decision = s.router.Route(item)
+	noteRejectedLabels(&r.decision, kindRejected, tagRejected)
 	return r, nil
 }
 

@@ -7,14 +7,17 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"minyi/classify"
 )
 
-const tagUsage = `用法 usage: minyi tag train --in FILE [--head NAME] [--method linear|nb] [--all]
+const tagUsage = `用法 usage: minyi tag train --in FILE [--head NAME] [--method linear|nb] [--all] [--any-labels]
        minyi tag eval  --in FILE [--head NAME] [--all]
-       minyi tag retrain --base FILE [--head NAME] [--method linear|nb]
+       minyi tag retrain --base FILE [--head NAME] [--method linear|nb] [--any-labels]
        minyi tag rollback [--head NAME] [--to VERSION]
        minyi tag list [--head NAME]
 
@@ -24,11 +27,17 @@ eval   用 FILE 中留出的五分之一评估该 head 当前启用的模型
        evaluates the head's active model on the held-out fifth of FILE
 retrain 用 FILE 加上工作人员的更正训练新版本，在留出集上不差于当前版本才启用
        trains a new version on FILE plus staff corrections and activates it only
-       if its macro-F1 on the held-out fifth of both is not below the active one's
-rollback 启用较旧的版本（默认：当前版本的前一个）
-       activates an older version (default: the one before the active version)
+       if its macro-F1 on the held-out fifth of both is not below the active one's,
+       and the active one scores on FILE's held-out fifth close to its recorded figure
+rollback 启用 --to 指定的版本（可以比当前版本新），默认为当前版本的前一个
+       activates version --to, older or newer than the active one
+       (default: the one before the active version)
 list   列出各版本及其评估指标，不带 --head 时列出所有头
        lists the stored versions with their figures, of every head without --head
+
+train and retrain reject labels that are not kinds of the profile (--head kind)
+or tags of its tag tree (--head tag), because the service never applies such a
+prediction to a ticket. --any-labels accepts them, for evaluation experiments.
 
 FILE is JSON Lines with "title" and/or "body" and "label". A row is held out when
 classify.HeldOut(text) is true: the FNV-1a hash of its normalised text is divisible by 5.`
@@ -60,7 +69,7 @@ func runTag(ctx context.Context, a *app, args []string) error {
 // tagFlags are the flags train and eval share.
 type tagFlags struct {
 	in, head, method string
-	all              bool
+	all, anyLabels   bool
 }
 
 func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlags, error) {
@@ -73,6 +82,7 @@ func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlag
 		fs.StringVar(&f.method, "method", classify.DefaultMethod,
 			"训练方法 training method: "+classify.MethodLinear+" (linear SVM by SGD) or "+classify.MethodNB+" (naive Bayes)")
 		fs.BoolVar(&f.all, "all", false, "用全部行训练，不留出 train on every row, holding none out")
+		fs.BoolVar(&f.anyLabels, "any-labels", false, anyLabelsUsage)
 	} else {
 		fs.BoolVar(&f.all, "all", false, "用全部行评估，不只留出部分 evaluate on every row, not only the held-out fifth")
 	}
@@ -90,6 +100,45 @@ func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlag
 		return f, usageError{fmt.Sprintf("多余的参数 unexpected arguments: %v", fs.Args())}
 	}
 	return f, nil
+}
+
+// anyLabelsUsage is the help text of --any-labels.
+const anyLabelsUsage = "接受配置之外的标签，仅供评估实验 accept labels that are not kinds or tags of the profile, " +
+	"for evaluation experiments; the service ignores such predictions"
+
+// checkProfileLabels returns an error naming the labels of examples that the
+// profile does not allow for head: kinds of the profile for head "kind", tags
+// of its tag tree for head "tag". The workflow never applies such a
+// prediction to a ticket. Other heads are not checked.
+func checkProfileLabels(a *app, head string, examples []classify.Example) error {
+	if head != "kind" && head != "tag" {
+		return nil
+	}
+	p, err := a.Profile()
+	if err != nil {
+		return err
+	}
+	var outside []string
+	for label := range classify.LabelCounts(examples) {
+		known := slices.Contains(p.Kinds, label)
+		if head == "tag" {
+			_, known = p.Tag(label)
+		}
+		if !known {
+			outside = append(outside, label)
+		}
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	sort.Strings(outside)
+	what := "kinds"
+	if head == "tag" {
+		what = "tags"
+	}
+	return fmt.Errorf("标签不在配置中 labels outside the profile: %s are not %s of profile %q, and the service "+
+		"would not apply them to tickets; fix the labels, or pass --any-labels for an evaluation experiment",
+		strings.Join(outside, ", "), what, a.cfg.Profile)
 }
 
 // readTagExamples reads a labelled JSON Lines file.
@@ -115,6 +164,11 @@ func runTagTrain(ctx context.Context, a *app, args []string) error {
 	examples, err := readTagExamples(a, f.in)
 	if err != nil {
 		return err
+	}
+	if !f.anyLabels {
+		if err := checkProfileLabels(a, f.head, examples); err != nil {
+			return err
+		}
 	}
 
 	train, held := classify.Split(examples)
@@ -186,6 +240,7 @@ func runTagEval(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "评估 evaluating %s on %d rows\n", classify.Source(f.head, version), len(rows))
+	warnUnknownLabels(a, m, version, rows)
 	report := classify.Evaluate(m, rows)
 	return printTagJSON(a, struct {
 		Head    string `json:"head"`
@@ -193,6 +248,26 @@ func runTagEval(ctx context.Context, a *app, args []string) error {
 		Method  string `json:"method"`
 		classify.Report
 	}{f.head, version, m.Method, report})
+}
+
+// warnUnknownLabels writes a warning to stderr naming the labels of rows
+// that m was not trained on. Rows with such labels count as wrong, so a file
+// labelled with another label set scores macro-F1 0.
+func warnUnknownLabels(a *app, m *classify.Model, version int, rows []classify.Example) {
+	unknown := classify.UnknownLabels(m, rows)
+	if len(unknown) == 0 {
+		return
+	}
+	counts := classify.LabelCounts(rows)
+	n := 0
+	for _, l := range unknown {
+		n += counts[l]
+	}
+	fmt.Fprintf(a.stderr, "警告 warning: v%d was not trained on labels %s of %d of the %d rows, which count as wrong; its labels are %s\n",
+		version, strings.Join(unknown, ", "), n, len(rows), strings.Join(m.Labels, ", "))
+	if n == len(rows) && len(rows) > 0 {
+		fmt.Fprintf(a.stderr, "警告 warning: the file shares no label with v%d; check --head and the file\n", version)
+	}
 }
 
 func printTagJSON(a *app, v any) error {

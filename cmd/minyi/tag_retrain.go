@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"minyi/classify"
+	"minyi/store"
 )
 
 // parseTagSubFlags parses the flags of retrain, rollback and list: --head
@@ -36,11 +38,15 @@ func parseTagSubFlags(a *app, name string, args []string, extra func(fs *flag.Fl
 }
 
 func runTagRetrain(ctx context.Context, a *app, args []string) error {
-	var base, method string
+	var (
+		base, method string
+		anyLabels    bool
+	)
 	head, err := parseTagSubFlags(a, "retrain", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&base, "base", "", "基础训练文件，JSON Lines base training file (required)")
 		fs.StringVar(&method, "method", classify.DefaultMethod,
 			"训练方法 training method: "+classify.MethodLinear+" or "+classify.MethodNB)
+		fs.BoolVar(&anyLabels, "any-labels", false, anyLabelsUsage)
 	})
 	if err != nil {
 		return err
@@ -52,13 +58,18 @@ func runTagRetrain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !anyLabels {
+		if err := checkProfileLabels(a, head, examples); err != nil {
+			return err
+		}
+	}
 	db, err := a.DB(ctx)
 	if err != nil {
 		return err
 	}
 	r, err := classify.Retrain(ctx, db, head, examples, classify.Options{Method: method})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", base, err)
 	}
 	logRetrain(ctx, a, r)
 	return printTagJSON(a, retrainSummary(r))
@@ -71,25 +82,42 @@ func retrainSummary(r classify.RetrainResult) map[string]any {
 		"rows": r.Rows, "corrections": r.Corrections, "held_out": r.HeldOut, "train_seconds": r.TrainSeconds,
 		"candidate_macro_f1": r.Candidate.MacroF1, "candidate_accuracy": r.Candidate.Accuracy,
 		"current_macro_f1": r.Current.MacroF1, "current_accuracy": r.Current.Accuracy,
+		"base_check": r.BaseCheck,
 	}
 }
 
+// logRetrain logs the outcome of a retraining, as a warning when the
+// candidate was not promoted.
 func logRetrain(ctx context.Context, a *app, r classify.RetrainResult) {
-	a.log.InfoContext(ctx, "tagging model retrained", "head", r.Head, "version", r.Version, "previous", r.Previous,
-		"promoted", r.Promoted, "candidate_macro_f1", r.Candidate.MacroF1, "current_macro_f1", r.Current.MacroF1,
-		"corrections", r.Corrections, "held_out", r.HeldOut)
+	level, msg := slog.LevelInfo, "tagging model retrained"
+	if !r.Promoted {
+		level, msg = slog.LevelWarn, "tagging model retrained, candidate not promoted"
+	}
+	a.log.Log(ctx, level, msg, "head", r.Head, "version", r.Version, "previous", r.Previous,
+		"promoted", r.Promoted, "reason", r.Reason, "candidate_macro_f1", r.Candidate.MacroF1,
+		"current_macro_f1", r.Current.MacroF1, "corrections", r.Corrections, "held_out", r.HeldOut)
 }
 
 func runTagRollback(ctx context.Context, a *app, args []string) error {
-	var to int
+	var (
+		to    int
+		flags *flag.FlagSet
+	)
 	head, err := parseTagSubFlags(a, "rollback", args, func(fs *flag.FlagSet) {
-		fs.IntVar(&to, "to", 0, "要启用的版本，默认为当前版本的前一个 version to activate (default: the one before the active version)")
+		flags = fs
+		fs.IntVar(&to, "to", 0, "要启用的版本，可以比当前版本新；默认为当前版本的前一个 "+
+			"version to activate, older or newer than the active one (default: the one before the active version)")
 	})
 	if err != nil {
 		return err
 	}
-	if to < 0 {
-		return usageError{"--to 必须是正整数 must be a positive version"}
+	// 0 is the flag's default, which means "the version before the active
+	// one", so an explicit --to 0 is told apart by whether the flag was set.
+	toGiven := false
+	flags.Visit(func(f *flag.Flag) { toGiven = toGiven || f.Name == "to" })
+	if toGiven && to <= 0 {
+		return usageError{fmt.Sprintf("--to %d: 必须是正整数 must be a positive version number; "+
+			"omit --to to activate the version before the active one", to)}
 	}
 	db, err := a.DB(ctx)
 	if err != nil {
@@ -217,23 +245,41 @@ func retrainLoop(ctx context.Context, a *app) {
 			return
 		case <-tick.C:
 		}
-		db, err := a.DB(ctx)
-		if err != nil {
-			a.log.WarnContext(ctx, "scheduled retraining failed", "error", err)
-			continue
-		}
-		for head, file := range bases {
-			examples, err := readTagExamples(a, file)
-			if err == nil {
-				var r classify.RetrainResult
-				r, err = classify.Retrain(ctx, db, head, examples, classify.Options{})
-				if err == nil {
-					logRetrain(ctx, a, r)
-				}
-			}
-			if err != nil && ctx.Err() == nil {
-				a.log.WarnContext(ctx, "scheduled retraining failed", "head", head, "error", err)
-			}
+		retrainScheduled(ctx, a, bases)
+	}
+}
+
+// retrainScheduled runs one scheduled retraining of every head in bases,
+// logging each outcome and each error instead of returning it. A base file
+// that fails the checks of tag retrain trains nothing.
+func retrainScheduled(ctx context.Context, a *app, bases map[string]string) {
+	db, err := a.DB(ctx)
+	if err != nil {
+		a.log.WarnContext(ctx, "scheduled retraining failed", "error", err)
+		return
+	}
+	for head, file := range bases {
+		err := retrainHead(ctx, a, db, head, file)
+		if err != nil && ctx.Err() == nil {
+			a.log.WarnContext(ctx, "scheduled retraining failed", "head", head, "base", file, "error", err)
 		}
 	}
+}
+
+// retrainHead retrains head on the base file as tag retrain does without
+// --any-labels, and logs the outcome.
+func retrainHead(ctx context.Context, a *app, db *store.DB, head, file string) error {
+	examples, err := readTagExamples(a, file)
+	if err != nil {
+		return err
+	}
+	if err := checkProfileLabels(a, head, examples); err != nil {
+		return err
+	}
+	r, err := classify.Retrain(ctx, db, head, examples, classify.Options{})
+	if err != nil {
+		return err
+	}
+	logRetrain(ctx, a, r)
+	return nil
 }
