@@ -104,7 +104,59 @@ func decodeJSON(r *http.Request, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: invalid JSON body: data after the object", errBadRequest)
 	}
+	// No person types a NUL character, and PostgreSQL text cannot store one.
+	if path := nulString(reflect.ValueOf(v), ""); path != "" {
+		return fmt.Errorf("%w: invalid JSON body: field %q contains a NUL character (\\u0000)", errBadRequest, path)
+	}
 	return nil
+}
+
+// nulString returns the JSON path of the first string in v that contains a
+// NUL character, or "" when none does. It walks pointers, structs (by their
+// JSON names), maps and slices.
+func nulString(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulString(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.ContainsRune(v.String(), 0) {
+			return strings.TrimPrefix(path, ".")
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" {
+				name = f.Name
+			}
+			if p := nulString(v.Field(i), path+"."+name); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			key := fmt.Sprint(iter.Key().Interface())
+			if strings.ContainsRune(key, 0) {
+				return strings.TrimPrefix(path+"."+key, ".")
+			}
+			if p := nulString(iter.Value(), path+"."+key); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if p := nulString(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // jsonErrorText describes a decoding error in the terms of JSON, without the

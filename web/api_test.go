@@ -304,6 +304,7 @@ func TestAPIBodyErrors(t *testing.T) {
 			{"cut short", `{"channel":"12345","body":"路灯`, "ends too early"},
 			{"syntax", `{"channel":"12345",,}`, "malformed JSON at byte"},
 			{"unknown field", `{"channel":"12345","body":"路灯","colour":"red"}`, `unknown field "colour"`},
+			{"NUL", `{"channel":"12345","body":"路灯\u0000坏了"}`, `field "body" contains a NUL character`},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
@@ -231,18 +230,21 @@ func (v *voice) apiTranscribe(w http.ResponseWriter, r *http.Request) {
 		"triage_reason": t.TriageReason})
 }
 
+// transcriptFrom reads the text of POST /api/tickets/{id}/transcribe: a JSON
+// object {"text": …} under the API's JSON rules, or a form field "text".
 func transcriptFrom(r *http.Request) (string, error) {
-	r.Body = http.MaxBytesReader(nil, r.Body, 256<<10)
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		var body struct {
-			Text string `json:"text"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			return "", errors.Join(errBadRequest, err)
-		}
-		return body.Text, nil
+	ct := r.Header.Get("Content-Type")
+	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data") {
+		r.Body = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
+		return r.PostFormValue("text"), nil
 	}
-	return r.PostFormValue("text"), nil
+	var body struct {
+		Text string `json:"text"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return "", err
+	}
+	return body.Text, nil
 }
 
 // acceptVoiceOnly lets a form without text through when a recording is kept

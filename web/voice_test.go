@@ -263,6 +263,12 @@ func TestVoiceOnlyFormAndTranscribeAPI(t *testing.T) {
 		if status, b := api("GET", "/api/tickets/"+id+"/voice", ""); status != 200 || !strings.HasPrefix(b, "RIFF") {
 			t.Fatalf("recording for centre: %d, %.20q", status, b)
 		}
+		// The transcript follows the API's JSON rules before anything is written.
+		for _, bad := range []string{`{"txt":"楼下饭店夜里噪音很大"}`, `{"text":"楼下饭店"} trailing`, `{"text":"楼下\u0000饭店"}`} {
+			if status, b := api("POST", "/api/tickets/"+id+"/transcribe", bad); status != 400 {
+				t.Fatalf("transcribe %s: %d %s, want 400", bad, status, b)
+			}
+		}
 		if status, b := api("POST", "/api/tickets/"+id+"/transcribe", `{"text":"楼下饭店夜里噪音很大"}`); status != 200 {
 			t.Fatalf("transcribe: %d %s", status, b)
 		}
