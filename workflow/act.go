@@ -58,12 +58,14 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 	at = at.UTC().Truncate(time.Millisecond)
 	var out *ticket.Ticket
 	var denied error
+	var wasEnded bool
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		out, denied = nil, nil // InTx may run this again
 		t, err := loadTicket(ctx, tx, c.TicketID)
 		if err != nil {
 			return err
 		}
+		wasEnded = t.State.Ended()
 		if c.Actor, err = s.admit(ctx, tx, c.Actor, t); err != nil {
 			return err
 		}
@@ -101,6 +103,11 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 				return err
 			}
 		}
+		if c.Action == ticket.ActMerge {
+			if err := setDuplicateStatus(ctx, tx, t.ID, in.Into, "suggested", "merged", at); err != nil {
+				return err
+			}
+		}
 		if err := s.followUp(ctx, tx, t, at); err != nil {
 			return err
 		}
@@ -123,7 +130,22 @@ func (s *Service) Act(ctx context.Context, c Command) (*ticket.Ticket, error) {
 	if out.State.Ended() && s.opts.OnEnded != nil {
 		s.opts.OnEnded(out.ID)
 	}
+	if wasEnded && !out.State.Ended() && s.opts.OnReopened != nil {
+		s.opts.OnReopened(ctx, out)
+	}
 	return out, nil
+}
+
+// setDuplicateStatus moves the duplicate suggestion between tickets a and b,
+// stored in either direction, from status from to status to.
+func setDuplicateStatus(ctx context.Context, tx *store.Tx, a, b int64, from, to string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ticket_duplicates SET status = ?, updated_at = ?
+		WHERE status = ? AND ((ticket_id = ? AND duplicate_of = ?) OR (ticket_id = ? AND duplicate_of = ?))`,
+		to, at.UnixMilli(), from, a, b, b, a)
+	if err != nil {
+		return fmt.Errorf("workflow: duplicate suggestion of tickets %d and %d: %w", a, b, err)
+	}
+	return nil
 }
 
 // checkCorrections checks the tag and kind corrections of c before any

@@ -57,9 +57,8 @@ func (s *Service) Unmerge(ctx context.Context, actor ticket.Actor, id int64, rea
 		if err := insertEvent(ctx, tx, ev); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'suggested', updated_at = ?
-			WHERE ticket_id = ? AND duplicate_of = ? AND status = 'merged'`, now.UnixMilli(), id, lead); err != nil {
-			return fmt.Errorf("workflow: duplicate suggestion of ticket %d: %w", id, err)
+		if err := setDuplicateStatus(ctx, tx, id, lead, "merged", "suggested", now); err != nil {
+			return err
 		}
 		out = t
 		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
@@ -67,6 +66,9 @@ func (s *Service) Unmerge(ctx context.Context, actor ticket.Actor, id int64, rea
 	})
 	if err != nil {
 		return nil, err
+	}
+	if s.opts.OnReopened != nil {
+		s.opts.OnReopened(ctx, out)
 	}
 	return out, nil
 }

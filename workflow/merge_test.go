@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"minyi/dedup"
 	"minyi/store"
@@ -137,4 +138,57 @@ func (s suggester) SuggestDuplicates(ctx context.Context, id int64, matches []de
 		dups[i] = workflow.DuplicateSuggestion{Of: m.ID, Score: m.Score, Reasons: m.Reasons}
 	}
 	return s.svc.SuggestDuplicates(ctx, id, dups)
+}
+
+// TestReopenedHook closes a ticket and reopens it, and merges another
+// through the plain merge action and unmerges it. OnEnded and OnReopened
+// see both moves, so a duplicate index can drop and restore the tickets,
+// and the merge marks the duplicate suggestion merged.
+func TestReopenedHook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		var ended, reopened []int64
+		svc, err := workflow.New(workflow.Options{DB: db, Profile: e.prof, Protector: e.prot, Tagger: testTagger,
+			Now:        func() time.Time { return e.now },
+			OnEnded:    func(id int64) { ended = append(ended, id) },
+			OnReopened: func(_ context.Context, tk *ticket.Ticket) { reopened = append(reopened, tk.ID) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc = svc
+		submit := func(body string) *ticket.Ticket {
+			tk, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: body, CodeUnit: "tb-qinghe"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		closed, lead, dup := submit("东关大街路口早高峰拥堵"), submit("锦绣花园门口占道摆摊"), submit("锦绣花园门口占道摆摊严重")
+		centre, handler := e.actor(t, "centre1"), e.actor(t, "tb-qinghe")
+
+		e.act(t, closed.ID, handler, ticket.ActAccept, ticket.Input{})
+		e.act(t, closed.ID, handler, ticket.ActReply, ticket.Input{Reply: "已安排警力疏导"})
+		e.act(t, closed.ID, centre, ticket.ActApprove, ticket.Input{})
+		e.act(t, closed.ID, centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Satisfied})
+		e.act(t, closed.ID, centre, ticket.ActReopen, ticket.Input{Reason: "群众反映仍然拥堵"})
+
+		if err := svc.SuggestDuplicate(ctx, dup.ID, lead.ID, 0.9, []string{"text 90% alike"}); err != nil {
+			t.Fatal(err)
+		}
+		e.act(t, dup.ID, centre, ticket.ActMerge, ticket.Input{Into: lead.ID})
+		if sg, _ := svc.Suggestions(ctx, dup.ID); len(sg) != 1 || sg[0].Status != "merged" {
+			t.Errorf("suggestions after the merge action = %+v, want one merged", sg)
+		}
+		if _, err := svc.Unmerge(ctx, centre, dup.ID, "不是同一件事"); err != nil {
+			t.Fatal(err)
+		}
+
+		if len(ended) != 2 || ended[0] != closed.ID || ended[1] != dup.ID {
+			t.Errorf("OnEnded saw %v, want [%d %d]", ended, closed.ID, dup.ID)
+		}
+		if len(reopened) != 2 || reopened[0] != closed.ID || reopened[1] != dup.ID {
+			t.Errorf("OnReopened saw %v, want [%d %d]", reopened, closed.ID, dup.ID)
+		}
+	})
 }

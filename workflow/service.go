@@ -100,6 +100,9 @@ type Options struct {
 	// OnEnded, if set, runs after an action leaves a ticket in an ended state
 	// (closed, merged, invalid, withdrawn, transferred out).
 	OnEnded func(id int64)
+	// OnReopened, if set, runs after an action or Unmerge takes an ended
+	// ticket back to an open state, so that what OnEnded undid is redone.
+	OnReopened func(ctx context.Context, t *ticket.Ticket)
 }
 
 // Service runs the closed loop on one database.
