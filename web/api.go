@@ -298,7 +298,7 @@ var listParams = []string{"state", "unit", "channel", "tag", "overdue", "urgent"
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
 	q := r.URL.Query()
-	if err := checkListParams(q); err != nil {
+	if err := checkParams(q, listParams); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
@@ -374,23 +374,23 @@ func intParam(q url.Values, name string, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// checkListParams returns a bad-request error naming the first query
-// parameter, in sorted order, that the ticket list does not read.
-func checkListParams(q url.Values) error {
+// checkParams returns a bad-request error naming the first query parameter,
+// in sorted order, that is not among known.
+func checkParams(q url.Values, known []string) error {
 	names := make([]string, 0, len(q))
 	for name := range q {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if slices.Contains(listParams, name) {
+		if slices.Contains(known, name) {
 			continue
 		}
 		if name == "q" {
 			return fmt.Errorf("%w: unknown query parameter \"q\": the ticket list has no text search, use GET /api/search?q=", errBadRequest)
 		}
-		return fmt.Errorf("%w: unknown query parameter %q: the ticket list accepts %s", errBadRequest, name,
-			strings.Join(listParams, ", "))
+		return fmt.Errorf("%w: unknown query parameter %q: this route accepts %s", errBadRequest, name,
+			strings.Join(known, ", "))
 	}
 	return nil
 }

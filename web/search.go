@@ -48,8 +48,22 @@ type searchForm struct {
 func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, error) {
 	v := r.URL.Query()
 	f := searchForm{Text: strings.TrimSpace(v.Get("q")), Tag: v.Get("tag"), Channel: v.Get("channel"),
-		Unit: v.Get("unit"), From: v.Get("from"), To: v.Get("to"), Urgent: v.Get("urgent") == "1",
-		Overdue: v.Get("overdue") == "1", Supervised: v.Get("supervised") == "1", Page: 1}
+		Unit: v.Get("unit"), From: v.Get("from"), To: v.Get("to"), Page: 1}
+	for _, flag := range []struct {
+		name string
+		dst  *bool
+	}{{"urgent", &f.Urgent}, {"overdue", &f.Overdue}, {"supervised", &f.Supervised}} {
+		raw := v.Get(flag.name)
+		if raw == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return f, search.Query{}, newInputError(fmt.Sprintf("“%s”的值“%s”应为 1 或 0（true 或 false）。", flag.name, raw),
+				fmt.Sprintf("%s=%q is not a yes-or-no value: use true or false", flag.name, raw))
+		}
+		*flag.dst = b
+	}
 	q := search.Query{Text: f.Text, Tag: f.Tag, Channel: f.Channel, Urgent: f.Urgent, Overdue: f.Overdue,
 		Supervised: f.Supervised}
 	// The workflow checks the same limit; checking it here gives the page its Chinese.
@@ -132,13 +146,23 @@ func (f searchForm) values(page int) string {
 // ticket with that code first, if the account may see it.
 func (s *Server) searchJSON(w http.ResponseWriter, r *http.Request) {
 	acct, _ := AccountFrom(r.Context())
+	if err := checkParams(r.URL.Query(), searchParams); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	f, q, err := s.parseSearchForm(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	q.Limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
-	if q.Limit <= 0 {
+	// The offset counts pages of the size actually returned, so a limit
+	// above the maximum is an error rather than a silent cap that would skip
+	// results between pages.
+	if q.Limit, err = intParam(r.URL.Query(), "limit", 1, workflow.MaxSearchLimit); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if q.Limit == 0 {
 		q.Limit = searchPageSize
 	}
 	q.Offset = (f.Page - 1) * q.Limit
@@ -159,6 +183,10 @@ func (s *Server) searchJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": res.Total, "page": f.Page})
 }
+
+// searchParams are the query parameters GET /api/search reads.
+var searchParams = []string{"q", "state", "tag", "channel", "unit", "from", "to", "urgent", "overdue", "supervised",
+	"page", "limit"}
 
 // Sizes of the search page.
 const (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -254,7 +255,8 @@ func TestSearchPageEscapes(t *testing.T) {
 
 func TestSearchBadInput(t *testing.T) {
 	e := newSearchEnv(t, storetest.SQLite(t), nil)
-	for _, q := range []string{"state=nope", "from=2026-13-01", "page=0", "to=yesterday"} {
+	for _, q := range []string{"state=nope", "from=2026-13-01", "page=0", "to=yesterday", "urgent=yes",
+		"overdue=2", "limit=abc", "limit=-5", "limit=201", "colour=red"} {
 		if code, _ := e.get(t, "centre1", "/api/search?"+q); code != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", q, code)
 		}
@@ -337,6 +339,41 @@ func TestExportXLSX(t *testing.T) {
 		a := e.lastAccess(t)
 		if a.Action != "ticket.export" || a.Count != 3 || !strings.Contains(a.Filter, "q=噪音") {
 			t.Errorf("recorded %+v, want ticket.export of 3 with the query", a)
+		}
+	})
+}
+
+// TestSearchFlagsAndPaging reads urgent=true like urgent=1, and pages
+// through every match with a given limit without skipping any.
+func TestSearchFlagsAndPaging(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newSearchEnv(t, db, nil)
+		var ids []int64
+		for i := range 7 {
+			id, _ := e.submit(t, "ps-dongguan", workflow.Submission{Title: "路灯不亮", Body: fmt.Sprintf("第%d盏路灯坏了", i)})
+			ids = append(ids, id)
+		}
+		if _, err := db.ExecContext(context.Background(), `UPDATE tickets SET urgent = 1 WHERE id = ?`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		e.reindex(t)
+		for _, v := range []string{"1", "true"} {
+			if code, r := e.search(t, "centre1", "q=路灯&urgent="+v); code != http.StatusOK || r.Total != 1 {
+				t.Errorf("urgent=%s: status %d, total %d, want the 1 urgent ticket", v, code, r.Total)
+			}
+		}
+		seen := map[int64]bool{}
+		for page := 1; page <= 3; page++ {
+			code, r := e.search(t, "centre1", fmt.Sprintf("q=路灯&limit=3&page=%d", page))
+			if code != http.StatusOK {
+				t.Fatalf("page %d: status %d", page, code)
+			}
+			for _, res := range r.Results {
+				seen[res.ID] = true
+			}
+		}
+		if len(seen) != len(ids) {
+			t.Errorf("three pages of 3 returned %d distinct tickets, want %d", len(seen), len(ids))
 		}
 	})
 }
