@@ -19,8 +19,6 @@ const (
 	PermHotRead        Permission = "hot:read"
 )
 
-// NOTE: these grants belong in rolePermissions; they are added here so the
-// routes work before the access matrix lists them.
 // routingRoutes is the route table of routing quality, duplicates, hot
 // issues and reply review.
 func (s *Server) routingRoutes() []Route {
