@@ -23,6 +23,7 @@ import (
 	"minyi/privacy"
 	"minyi/store"
 	"minyi/ticket"
+	"minyi/web"
 )
 
 const userUsage = "usage: minyi user add|list|disable|enable|passwd|reset-2fa|totp|cert|key ..."
@@ -310,7 +311,11 @@ func userKey(ctx context.Context, a *app, db *store.DB, args []string) error {
 		if err != nil {
 			return err
 		}
-		key, k, err := org.CreateAPIKey(ctx, db, secret, fs.Arg(0), *label, strings.Split(*scopes, ","))
+		list, err := checkKeyScopes(ctx, db, fs.Arg(0), *scopes)
+		if err != nil {
+			return err
+		}
+		key, k, err := org.CreateAPIKey(ctx, db, secret, fs.Arg(0), *label, list)
 		if err != nil {
 			return err
 		}
@@ -398,4 +403,33 @@ func demoAPIKey(ctx context.Context, db *store.DB, vault *privacy.Vault, name st
 	}
 	key, _, err := org.CreateAPIKey(ctx, db, secret, name, "demo", []string{"*"})
 	return key, err
+}
+
+// checkKeyScopes splits the --scopes of a new API key and checks that each
+// is a permission the access matrix knows and the account's role holds, so
+// that no key is issued that every request would then reject.
+func checkKeyScopes(ctx context.Context, db *store.DB, account, scopes string) ([]string, error) {
+	acct, err := org.AccountByName(ctx, db, account)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range strings.Split(scopes, ",") {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			continue
+		case s == "*":
+		case !web.Known(web.Permission(s)):
+			return nil, usageError{fmt.Sprintf("--scopes: %q is not a permission; docs/api.md lists them", s)}
+		case !web.Allowed(acct.Role, web.Permission(s)):
+			return nil, usageError{fmt.Sprintf("--scopes: role %s of account %s does not hold %q, so the key could never use it",
+				acct.Role, account, s)}
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, usageError{"--scopes is empty: give permissions such as item:create,ticket:read, or * for all of the role's"}
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -89,6 +90,14 @@ func TestUserCommands(t *testing.T) {
 	hmacKey, _ := org.AuthKey(ctx, db, prot.Vault())
 	if _, k, err := org.AccountByAPIKey(ctx, db, hmacKey, key); err != nil || !k.Allows("item:create") || k.Allows("ticket:read") {
 		t.Fatalf("printed key: %v %v", k, err)
+	}
+	// A key no request could use is refused: a misspelt scope, no scope,
+	// and a permission the account's role does not hold.
+	for _, scopes := range []string{"item:crate", "", " , ", "audit:read"} {
+		var ue usageError
+		if _, err := run("key", "add", "--scopes", scopes, "root"); !errors.As(err, &ue) {
+			t.Errorf("key add --scopes %q: %v, want a usage error", scopes, err)
+		}
 	}
 	if got, _ := run("key", "list"); !strings.Contains(got, "item:create") {
 		t.Fatalf("key list:\n%s", got)
