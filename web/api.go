@@ -533,7 +533,7 @@ func (s *Server) ticketJSON(t *ticket.Ticket, events []ticket.Event, acct org.Ac
 		"rectified": t.Rectified, "needs_rectification": t.NeedsRectification,
 		"callback_result": t.CallbackResult, "callback_attempts": t.CallbackAttempts,
 		"merged_into": t.MergedInto, "reopen_count": t.ReopenCount, "version": t.Version,
-		"actions": ticket.Available(t, readerOf(acct.Actor(), t)),
+		"actions": nonNil(ticket.Available(t, readerOf(acct.Actor(), t))),
 	}
 	if u, ok := s.prof.Unit(t.UnitID); ok {
 		m["unit_name"] = u.Name
@@ -551,4 +551,13 @@ func (s *Server) ticketJSON(t *ticket.Ticket, events []ticket.Event, acct org.Ac
 		}
 	}
 	return m
+}
+
+// nonNil returns s, or an empty slice when s is nil, so that JSON carries []
+// rather than null for an empty list.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -334,3 +334,31 @@ func TestAPIBodyErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIEmptyListsAreArrays reads an invalidated ticket, which allows no
+// action and has no duplicate suggestions: both lists are [] in the JSON,
+// not null.
+func TestAPIEmptyListsAreArrays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newAPI(t, db)
+		code, out := e.do(t, "centre1", "POST", "/api/items", map[string]any{"channel": "12345", "body": "路灯坏了"})
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %v", code, out)
+		}
+		id := itoa(int64(out["id"].(float64)))
+		if code, out := e.do(t, "centre1", "POST", "/api/tickets/"+id+"/invalidate", map[string]any{"reason": "测试"}); code != http.StatusOK {
+			t.Fatalf("invalidate: %d %v", code, out)
+		}
+		code, out = e.do(t, "centre1", "GET", "/api/tickets/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("read the invalid ticket: %d %v", code, out)
+		}
+		if actions, ok := out["actions"].([]any); !ok || len(actions) != 0 {
+			t.Errorf("actions on an invalid ticket = %#v, want an empty JSON array", out["actions"])
+		}
+		code, out = e.do(t, "centre1", "GET", "/api/tickets/"+id+"/duplicates", nil)
+		if _, ok := out["suggestions"].([]any); code != http.StatusOK || !ok {
+			t.Errorf("duplicates: %d, suggestions = %#v, want a JSON array", code, out["suggestions"])
+		}
+	})
+}

@@ -128,7 +128,7 @@ func (s *Server) duplicates(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"suggestions": sg})
+	writeJSON(w, http.StatusOK, map[string]any{"suggestions": nonNil(sg)})
 }
 
 // unmergeRequest is the body of POST /api/tickets/{id}/unmerge.
