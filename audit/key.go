@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -12,6 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"minyi/store"
 )
 
 // Key is the Ed25519 key that signs checkpoints. Its name is the log's origin,
@@ -43,6 +46,64 @@ func LoadOrCreateKey(path, origin string) (*Key, error) {
 		return nil, fmt.Errorf("audit: key file %s is for origin %q, not %q", path, k.Origin, origin)
 	}
 	return k, nil
+}
+
+// ErrKeyNotFound is returned by LoadOrCreateKeyForDB when the key file is
+// missing but the database holds checkpoints signed with an earlier key.
+var ErrKeyNotFound = errors.New("audit: signing key not found")
+
+// LoadOrCreateKeyForDB is LoadOrCreateKey for the log in q. It creates a new
+// key only while q holds no signed checkpoint. Otherwise a missing key file
+// returns an error matching ErrKeyNotFound that names the key the newest
+// checkpoint was signed with, because a second key would sign checkpoints
+// that the first key's verifiers reject.
+func LoadOrCreateKeyForDB(ctx context.Context, q store.Querier, path, origin string) (*Key, error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return LoadOrCreateKey(path, origin)
+	}
+	last, err := latestCheckpoint(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if last == nil {
+		return LoadOrCreateKey(path, origin)
+	}
+	abs, _ := filepath.Abs(path)
+	return nil, fmt.Errorf("%w: %s does not exist, and the database holds audit checkpoints up to tree size %d "+
+		"signed with key %s, so minyi does not create a new signing key for it. "+
+		"Set MINYI_AUDIT_KEY (or --signing-key) to the key file of the server that signed them, "+
+		"and MINYI_AUDIT_CHECKPOINTS (or --checkpoints) to its checkpoint file; "+
+		"copy the key file securely (mode 0600) if that server runs on another machine",
+		ErrKeyNotFound, abs, last.Size, noteSigners(last.Note))
+}
+
+// SignedNewestCheckpoint reports whether k signed the newest checkpoint in
+// q. It returns true when q holds no checkpoint, and otherwise the signer
+// names and key hashes of that checkpoint ("name+hash").
+func (k *Key) SignedNewestCheckpoint(ctx context.Context, q store.Querier) (bool, string, error) {
+	last, err := latestCheckpoint(ctx, q)
+	if err != nil || last == nil {
+		return last == nil, "", err
+	}
+	if _, err := note.Open(last.Note, note.VerifierList(k.Verifier)); err == nil {
+		return true, "", nil
+	}
+	return false, noteSigners(last.Note), nil
+}
+
+// noteSigners returns the names and key hashes ("name+hash") of the
+// signatures on a signed note, without verifying them.
+func noteSigners(msg []byte) string {
+	_, err := note.Open(msg, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return "(unknown)"
+	}
+	var keys []string
+	for _, s := range unverified.Note.UnverifiedSigs {
+		keys = append(keys, fmt.Sprintf("%s+%08x", s.Name, s.Hash))
+	}
+	return strings.Join(keys, ", ")
 }
 
 func createKey(path, origin string) (*Key, error) {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -94,7 +95,7 @@ func openAuditLog(ctx context.Context, a *app, f *auditFiles) (*store.DB, *audit
 	if err := f.resolve(a, db); err != nil {
 		return nil, nil, err
 	}
-	key, err := audit.LoadOrCreateKey(f.keyPath, f.origin)
+	key, err := loadAuditKey(ctx, a, db, f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,6 +104,28 @@ func openAuditLog(ctx context.Context, a *app, f *auditFiles) (*store.DB, *audit
 		return nil, nil, err
 	}
 	return db, l, nil
+}
+
+// loadAuditKey reads the signing key, or creates it while the database holds
+// no checkpoint. A key that did not sign the newest checkpoint in the
+// database only gets a warning, because a deliberate key change (with a new
+// checkpoint file) looks the same.
+func loadAuditKey(ctx context.Context, a *app, db *store.DB, f *auditFiles) (*audit.Key, error) {
+	key, err := audit.LoadOrCreateKeyForDB(ctx, db, f.keyPath, f.origin)
+	if err != nil {
+		return nil, err
+	}
+	signed, signers, err := key.SignedNewestCheckpoint(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if !signed {
+		abs, _ := filepath.Abs(f.keyPath)
+		a.log.Warn("the audit signing key did not sign the newest checkpoint in the database; "+
+			"unless the key was changed on purpose, set MINYI_AUDIT_KEY to the key file of the server that signed it",
+			"key", abs, "checkpoint_signed_by", signers)
+	}
+	return key, nil
 }
 
 func runAuditPubkey(ctx context.Context, a *app, args []string) error {
@@ -120,7 +143,7 @@ func runAuditPubkey(ctx context.Context, a *app, args []string) error {
 	if err := files.resolve(a, db); err != nil {
 		return err
 	}
-	key, err := audit.LoadOrCreateKey(files.keyPath, files.origin)
+	key, err := loadAuditKey(ctx, a, db, &files)
 	if err != nil {
 		return err
 	}

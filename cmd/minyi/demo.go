@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"minyi/demo"
 	"minyi/evaluate"
 	"minyi/org"
+	"minyi/privacy"
 	"minyi/simulate"
 	"minyi/store"
 	"minyi/workflow"
@@ -104,6 +107,82 @@ func seedDemo(ctx context.Context, a *app, svc *workflow.Service) error {
 	return nil
 }
 
+// demoCommand returns a shell command line that runs the minyi subcommand
+// args on the demo's database from any folder. It names the key file and a
+// SQLite database by absolute paths, and quotes values that a shell would
+// expand, such as the "?" of a PostgreSQL URL.
+func (a *app) demoCommand(args string) string {
+	var parts []string
+	if a.keys != nil && a.keys.path != "" {
+		abs, err := filepath.Abs(a.keys.path)
+		if err != nil {
+			abs = a.keys.path
+		}
+		parts = append(parts, privacy.KeysFileEnv+"="+shellQuote(abs))
+	}
+	parts = append(parts, minyiCommand())
+	if profile := a.cfg.Profile; profile != "police" {
+		// A profile file given by a relative path must still load from another folder.
+		if _, err := os.Stat(profile); err == nil {
+			if abs, err := filepath.Abs(profile); err == nil {
+				profile = abs
+			}
+		}
+		parts = append(parts, "--profile", shellQuote(profile))
+	}
+	parts = append(parts, "--db", shellQuote(absoluteDSN(a.cfg.DB)), args)
+	return strings.Join(parts, " ")
+}
+
+// minyiCommand returns how to run this program again: its absolute path, or,
+// under "go run", whose binary is deleted when it exits, "go -C DIR run
+// ./cmd/minyi" with the working folder as DIR when it contains cmd/minyi.
+func minyiCommand() string {
+	exe, err := os.Executable()
+	if err == nil && !strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return shellQuote(exe)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if info, err := os.Stat(filepath.Join(wd, "cmd", "minyi")); err == nil && info.IsDir() {
+			return "go -C " + shellQuote(wd) + " run ./cmd/minyi"
+		}
+	}
+	return "minyi"
+}
+
+// absoluteDSN returns dsn with a relative SQLite path made absolute.
+func absoluteDSN(dsn string) string {
+	path, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return dsn
+	}
+	file, query, hasQuery := strings.Cut(path, "?")
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return dsn
+	}
+	if hasQuery {
+		abs += "?" + query
+	}
+	return "sqlite:" + abs
+}
+
+// shellQuote returns s quoted for a POSIX shell (and zsh) when it contains
+// any character outside a conservative safe set.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // printDemoWelcome gives the demo accounts their demo password and TOTP
 // secret, issues a fresh API key for the first centre account, and prints
 // where to look and how to sign in.
@@ -144,12 +223,15 @@ func printDemoWelcome(ctx context.Context, a *app, svc *workflow.Service, addr s
 		return err
 	}
 	fmt.Fprintf(&b, "\nTo sign in as %s: open %s/signin, enter the name and password, then the code from\n", centre, base)
-	fmt.Fprintf(&b, "  go run ./cmd/minyi --db %s user totp %s     (demo only; each code works once, a new one every 30 s)\n",
-		a.cfg.DB, centre)
+	fmt.Fprintf(&b, "  %s\n  (demo only; works from any folder; each code works once, a new one every 30 s)\n",
+		a.demoCommand("user totp "+centre))
 	sheet := strings.TrimSuffix(a.sidePath(""), ".db") + "-codes.html"
 	if n, err := writeCodeSheet(ctx, a, evaluate.Filter{}, sheet, base); err != nil {
 		a.log.Warn("writing the printable code sheet failed", "error", err)
 	} else {
+		if abs, err := filepath.Abs(sheet); err == nil {
+			sheet = abs
+		}
 		fmt.Fprintf(&b, "\nPrintable QR code sheets (%d codes): open %s in a browser, or sign in as admin and open\n",
 			n, sheet)
 		fmt.Fprintf(&b, "  %s/codes/sheet?type=officer\n  %s/codes/sheet?type=window\n", base, base)

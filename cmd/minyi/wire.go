@@ -37,22 +37,29 @@ func (a *app) sidePath(suffix string) string {
 }
 
 // Keys loads the personal-data keys from MINYI_KEYS_FILE or MINYI_KEYS, or
-// else from a key file beside the database, creating it on first use.
+// else from a key file beside the database, creating it while the database
+// holds no data under other keys. It rejects keys that do not match the key
+// check values in the database.
 func (a *app) Keys() (*privacy.Keys, error) {
-	k, path, err := a.loadKeys()
+	ctx := context.Background()
+	k, path, err := a.loadKeys(ctx)
 	if err == nil {
-		a.keys = &keyFile{path: path, keys: k}
-		if path != "" {
-			if info, err := os.Stat(path); err == nil {
-				a.keys.modTime = info.ModTime()
-			}
+		err = a.verifyKeys(ctx, k, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.keys = &keyFile{path: path, keys: k}
+	if path != "" {
+		if info, err := os.Stat(path); err == nil {
+			a.keys.modTime = info.ModTime()
 		}
 	}
-	return k, err
+	return k, nil
 }
 
 // loadKeys returns the keys and the key file they came from ("" for MINYI_KEYS).
-func (a *app) loadKeys() (*privacy.Keys, string, error) {
+func (a *app) loadKeys(ctx context.Context) (*privacy.Keys, string, error) {
 	if path := os.Getenv(privacy.KeysFileEnv); path != "" {
 		k, err := privacy.ReadKeysFile(path)
 		if errors.Is(err, os.ErrNotExist) {
@@ -73,6 +80,9 @@ func (a *app) loadKeys() (*privacy.Keys, string, error) {
 	if k, err := privacy.ReadKeysFile(path); err == nil {
 		return k, path, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, "", err
+	}
+	if err := a.rejectNewKeyFile(ctx, path); err != nil {
 		return nil, "", err
 	}
 	k, err = privacy.GenerateKeys()
@@ -166,6 +176,9 @@ func (a *app) Service(ctx context.Context) (*workflow.Service, error) {
 			}
 		},
 		OnEnded: dups.Remove,
+		// A reopened or unmerged ticket is open again, so new items are
+		// checked against it again.
+		OnReopened: func(_ context.Context, t *ticket.Ticket) { dups.Add(dedup.TicketDoc(t)) },
 	})
 	return svc, err
 }
