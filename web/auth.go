@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -190,13 +191,16 @@ func CSRFToken(ctx context.Context) string {
 func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		api := strings.HasPrefix(r.URL.Path, "/api/")
+		background := backgroundRoutes[r.Pattern]
 		id, err := s.authenticate(w, r, api)
-		if errors.Is(err, errUnauthenticated) && !api {
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		if errors.Is(err, errUnauthenticated) && !api && !background {
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(s.signInNext(r)), http.StatusSeeOther)
 			return
 		}
 		if err != nil {
-			s.authError(w, r, api, err)
+			// The caller of a background route is a script, which needs the
+			// status rather than a sign-in page, so it gets the API's JSON error.
+			s.authError(w, r, api || background, err)
 			return
 		}
 		r = r.WithContext(withSessionMeta(r.Context(), r, id))
@@ -229,7 +233,63 @@ func (s *Server) authorize(p Permission, next http.HandlerFunc) http.HandlerFunc
 	}
 }
 
+// backgroundRoutes are the page routes ("METHOD /path" as registered) that a
+// page's script calls on a timer, without the user acting. They do not count
+// as activity: authenticate leaves the session's last-seen time alone for
+// them, so a page left open still reaches the idle time-out. Without a valid
+// session they return 401 JSON instead of the sign-in redirect, so the
+// script can send the browser to the sign-in page itself.
+var backgroundRoutes = map[string]bool{"GET /console/alerts": true}
+
+// signInNext returns the address that the sign-in page of an unauthenticated
+// page request returns to: an address that a browser can GET. A GET or HEAD
+// of a page returns to the address itself. Any other method cannot be
+// repeated by a redirect, and its route (such as the POST of a ticket action)
+// may serve no GET, so it returns to the page the form was on: the Referer's
+// path when it is on this host and a route serves GET there, else the ticket
+// page for /console/tickets/{id}/..., else the console home. The console
+// sends Referrer-Policy: no-referrer, so its own forms arrive without a
+// Referer and take one of the fallbacks.
+func (s *Server) signInNext(r *http.Request) string {
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.servesGet(r.URL.Path) {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Host != "" &&
+		(ref.Scheme == "http" || ref.Scheme == "https") && ref.User == nil {
+		if next := ref.RequestURI(); safeNextPath(next) && !strings.HasPrefix(next, "/api/") && s.servesGet(ref.Path) {
+			return next
+		}
+	}
+	if page, ok := ticketPageOf(r.URL.Path); ok {
+		return page
+	}
+	return "/console"
+}
+
+// servesGet reports whether a route other than the catch-all serves GET at path.
+func (s *Server) servesGet(path string) bool {
+	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Header: http.Header{}}
+	_, pattern := s.mux.Handler(probe)
+	return pattern != "" && pattern != "/"
+}
+
+// ticketPageOf returns the ticket page of a path under
+// /console/tickets/{id}/, such as the address of an action form.
+func ticketPageOf(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/console/tickets/")
+	if !ok {
+		return "", false
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		return "", false
+	}
+	return "/console/tickets/" + id, true
+}
+
 // authenticate finds the request's identity, or returns errUnauthenticated.
+// It records the session's last-seen time unless the request is to one of
+// the backgroundRoutes.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, api bool) (*identity, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); api && h != "" {
@@ -260,7 +320,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, api bool) 
 		return nil, errUnauthenticated
 	}
 	// One write a minute at most keeps the idle clock without a write per request.
-	if now.Sub(sess.LastSeen) > time.Minute {
+	if now.Sub(sess.LastSeen) > time.Minute && !backgroundRoutes[r.Pattern] {
 		if err := org.TouchSession(ctx, s.db, c.Value, now); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"minyi/search"
 	"minyi/ticket"
 	"minyi/workflow"
@@ -155,6 +157,7 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, titleKey string
 	}
 	v.AlertsOn = Allowed(acct.Role, PermAlertRead)
 	if v.AlertsOn {
+		v.AlertsNext = withoutDone(s.signInNext(r))
 		// The layout lists the alerts so that they show without the script
 		// too. The script then keeps the list current.
 		alerts, err := s.svc.UrgentAlerts(r.Context(), acct.Actor())
@@ -235,12 +238,46 @@ func withDone(back string, act ticket.Action) string {
 	return u.String()
 }
 
+// normalizeTicketNumber returns a ticket number as staff may type it in the
+// console's plain form: NFKC turns full-width digits and ＃ into ASCII, and
+// the leading # that the console prints before a number is dropped.
+func normalizeTicketNumber(text string) string {
+	text = strings.TrimSpace(norm.NFKC.String(text))
+	return strings.TrimSpace(strings.TrimPrefix(text, "#"))
+}
+
+// normalizeFormDate returns a date or time typed in a console form with
+// full-width digits, colon, hyphen or space in ASCII (NFKC), for a browser
+// that shows a plain text box instead of a date picker.
+func normalizeFormDate(text string) string {
+	return strings.TrimSpace(norm.NFKC.String(text))
+}
+
+// withoutDone removes the done=ACTION parameter of withDone from an address,
+// so that a page opened again does not report the action a second time.
+func withoutDone(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
+		return "/console"
+	}
+	q := u.Query()
+	if !q.Has("done") {
+		return address
+	}
+	q.Del("done")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // lookupTicket opens the ticket that the console's lookup box names, by its
-// number or its tracking code. A tracking code goes through Search, which
-// finds only tickets within the account's units and records the lookup.
+// number or its tracking code. Both may be typed as the console prints them
+// or with full-width characters: a number with a leading #, a code in lower
+// case or in groups with spaces between. A tracking code goes through
+// Search, which finds only tickets within the account's units and records
+// the lookup.
 func (s *Server) lookupTicket(w http.ResponseWriter, r *http.Request) {
-	text := strings.TrimSpace(r.URL.Query().Get("id"))
-	if code, ok := ticket.ParseTrackingCode(text); ok {
+	text := normalizeTicketNumber(r.URL.Query().Get("id"))
+	if code, ok := ticket.ParseTrackingCode(strings.Join(strings.Fields(text), "")); ok {
 		acct, _ := AccountFrom(r.Context())
 		res, err := s.svc.Search(r.Context(), acct.Actor(), "", search.Query{Text: code, Limit: 1})
 		if err != nil {

@@ -73,14 +73,14 @@ func (s *Server) formInput(r *http.Request, act ticket.Action) (ticket.Input, er
 	}
 	in.Rectified = in.NeedsRectification && field("rectified") == "1"
 	if v := field("into"); v != "" {
-		into, err := strconv.ParseInt(strings.TrimPrefix(v, "#"), 10, 64)
+		into, err := strconv.ParseInt(normalizeTicketNumber(v), 10, 64)
 		if err != nil || into <= 0 {
 			return in, fmt.Errorf("%w: ticket number %q is not a positive number", ticket.ErrInvalidInput, v)
 		}
 		in.Into = into
 	}
 	if v := field("due"); v != "" {
-		due, err := parseLocalDateTime(v, s.prof.Location)
+		due, err := parseLocalDateTime(normalizeFormDate(v), s.prof.Location)
 		if err != nil {
 			return in, err
 		}

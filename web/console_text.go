@@ -252,6 +252,13 @@ var consoleTexts = map[string][2]string{
 	"back":              {"返回", "Back"},
 	"request_id":        {"请求编号", "Request id"},
 
+	// The 405 page of a console address: err.form_only when the address
+	// serves no GET, such as an action form's address opened as a link.
+	"err.form_only": {"这个地址只接受表单提交，不能直接打开。请返回页面重新操作。已输入的文字一般会保留在表单中，附件需要重新选择。",
+		"This address only takes a form submission and cannot be opened directly. Go back to the page and try again. Text you typed is usually kept in the form, but files must be chosen again."},
+	"err.method_not_allowed": {"这个地址不接受这种请求方式，请返回页面重新操作。",
+		"This address does not take this request method. Go back to the page and try again."},
+
 	"detail.outcome":             {"回访结果", "outcome"},
 	"detail.attempt":             {"第几次联系", "attempt"},
 	"detail.from_tag":            {"原标签", "old tag"},

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"minyi/org"
@@ -33,7 +34,10 @@ type consoleView struct {
 	ErrorCause   string // the cause as the Go error states it, in English
 	AlertsOn     bool
 	Alerts       []alertView
-	Data         any
+	// AlertsNext is the address the sign-in page returns to when the alert
+	// poll finds that the session ended: this page without ?done=.
+	AlertsNext string
+	Data       any
 }
 
 // T returns the text of key in the page's language.
@@ -136,9 +140,9 @@ func (v *consoleView) Snippet(text string, n int) string {
 }
 
 // TriageReason returns a ticket's triage reason in the page's language. The
-// router writes its reasons in Chinese with the English after, so they show
-// as they are, but workflow's transcription reason and the "returned: "
-// prefix of a unit's return are English.
+// router stores its reasons in both languages (see Bilingual). Workflow's
+// transcription reason and the "returned: " prefix of a unit's return are
+// English, and the reason a unit gives for a return is shown as typed.
 func (v *consoleView) TriageReason(reason string) string {
 	if reason == workflow.NeedsTranscriptionReason {
 		return v.T("triage.needs_transcription")
@@ -149,7 +153,93 @@ func (v *consoleView) TriageReason(reason string) string {
 		}
 		return v.T("returned_by") + "：" + note
 	}
-	return reason
+	return v.Bilingual(reason)
+}
+
+// EventReason returns the reason of a timeline event. The router's reasons
+// (events of the system actor) show in the page's language, and a reason
+// that staff or a citizen typed shows as typed.
+func (v *consoleView) EventReason(ev ticket.Event) string {
+	if ev.ActorRole == ticket.RoleSystem {
+		return v.Bilingual(ev.Reason)
+	}
+	return ev.Reason
+}
+
+// Bilingual returns the page's language of a text that the router stores in
+// both languages, such as a triage reason or its explanation. The router
+// writes each sentence as 中文（English）, joins the sentences of one reason
+// with "; " and the steps of an explanation with newlines. The English is
+// every bracketed part, at the top level of the full-width brackets, whose
+// text has a space and an ASCII letter. A bracketed unit id such as
+// （ps-dongguan） or a number such as （0.80） stays in the Chinese. A line
+// without an English part shows as it is in both languages.
+//
+// NOTE: a triage reason that centre staff typed is stored in the same field
+// as the router's, so a typed reason with an English sentence in full-width
+// brackets loses that sentence on the Chinese page.
+func (v *consoleView) Bilingual(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		zh, en := splitBilingual(line)
+		switch {
+		case en == "":
+			// no English part: the line shows as it is
+		case v.Lang == "en":
+			lines[i] = en
+		default:
+			lines[i] = zh
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// splitBilingual splits one line of router text into its Chinese (the line
+// without its English brackets) and its English (the English brackets'
+// text, joined with "; "). en is "" when the line has no English bracket.
+func splitBilingual(line string) (zh, en string) {
+	const openBracket, closeBracket = "（", "）"
+	var chinese strings.Builder
+	var english []string
+	depth, start := 0, 0 // start is the byte offset of the current top-level "（"
+	last := 0            // the end of the text already copied to chinese
+	for i := 0; i < len(line); {
+		switch {
+		case strings.HasPrefix(line[i:], openBracket):
+			if depth == 0 {
+				start = i
+			}
+			depth++
+			i += len(openBracket)
+		case strings.HasPrefix(line[i:], closeBracket) && depth > 0:
+			depth--
+			i += len(closeBracket)
+			if depth == 0 {
+				inner := line[start+len(openBracket) : i-len(closeBracket)]
+				if isEnglishSentence(inner) {
+					chinese.WriteString(line[last:start])
+					english = append(english, inner)
+					last = i
+				}
+			}
+		default:
+			i++
+		}
+	}
+	if len(english) == 0 {
+		return line, ""
+	}
+	chinese.WriteString(line[last:])
+	zh = strings.ReplaceAll(strings.TrimSpace(chinese.String()), "; ", "；")
+	return zh, strings.Join(english, "; ")
+}
+
+// isEnglishSentence reports whether a bracketed part of router text is its
+// English: words, so at least one space and one ASCII letter.
+func isEnglishSentence(s string) bool {
+	return strings.Contains(s, " ") && strings.IndexFunc(s, func(r rune) bool {
+		return r < utf8.RuneSelf && unicode.IsLetter(r)
+	}) >= 0
 }
 
 // Title returns what a list shows for a ticket: its title, or the start of its body.
@@ -366,8 +456,8 @@ func (v *consoleView) DetailValue(key, value string) string {
 		}
 	case key == "route":
 		return v.RouteName(value)
-	case key == "channel" && v.Lang == "zh":
-		return channelLabel(value)
+	case key == "channel":
+		return channelName(v.Lang, value)
 	case key == "contact_channel" || key == "contact_status":
 		if _, ok := consoleTexts["value."+value]; ok {
 			return v.T("value." + value)

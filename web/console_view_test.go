@@ -15,7 +15,8 @@ func TestTriageReasonText(t *testing.T) {
 		{"en", workflow.NeedsTranscriptionReason, "Needs transcription: voice recording without text."},
 		{"zh", "returned: 不属于本所辖区", "退单原因：不属于本所辖区"},
 		{"en", "returned: 不属于本所辖区", "Returned with reason: 不属于本所辖区"},
-		{"zh", routerReason, routerReason},
+		{"zh", routerReason, "分类置信度 0.40 低于阈值 0.60"},
+		{"en", routerReason, "confidence 0.40 is below the threshold 0.60"},
 	}
 	for _, tc := range tests {
 		v := &consoleView{Lang: tc.lang}

@@ -90,10 +90,12 @@ var knownCauses = compileCauses([]knownCause{
 	{format: "a transfer out needs a destination and a reason", zh: "转外部门需要填写转往的部门和理由。"},
 	{format: "added information is empty", zh: "补充内容为空。"},
 	{format: "a supervision deadline must lie in the future", zh: "督办时限必须晚于现在。"},
+	{format: "a supervision deadline must lie within a year", zh: "督办时限必须在一年以内，请检查年份。"},
 	{format: "an extension request needs a reason", zh: "申请延期需要填写理由。"},
 	{format: "an extension is already %s", zh: "这张工单已经申请过延期，不能再次申请。"},
 	{format: "no extension was requested", zh: "这张工单没有待审批的延期申请。"},
 	{format: "the new reply deadline must be later than the current one", zh: "新的答复时限必须晚于当前的答复时限。"},
+	{format: "the new reply deadline must lie within a year", zh: "新的答复时限必须在一年以内，请检查年份。"},
 	{format: "a note is empty", zh: "备注内容为空。"},
 	{format: "an invitation needs the unit to invite", zh: "邀请协办需要选择协办单位。"},
 	{format: "unit %s already sees the tickets of unit %s", zh: "单位 {1} 已能查看单位 {2} 的工单，无需邀请协办。"},
@@ -127,6 +129,12 @@ var knownCauses = compileCauses([]knownCause{
 	{format: "the transcript has %d characters, the limit is %d", zh: "转写内容有 {1} 个字，上限是 {2} 个。"},
 	{format: "ticket %d does not need transcription", zh: "工单 {1} 不需要转写。"},
 	{format: "the search text has %d characters, the limit is %d", zh: "搜索内容过长：有 {1} 个字，最多 {2} 个字。"},
+
+	// web: console form fields
+	{format: "ticket number %q is not a positive number",
+		zh: "工单编号“{1}”无效，请填写工单的数字编号，例如 401 或 #401。"},
+	{format: "time %q is not YYYY-MM-DD hh:mm", zh: "时间“{1}”格式有误，应为“年-月-日 时:分”，例如 2026-12-05 18:00。"},
+	{format: "choose a call-back outcome", zh: "请选择回访结果。"},
 
 	// web: requests that could not be read
 	{format: "unreadable form: %v", zh: "表单无法读取，请刷新页面后重试。"},

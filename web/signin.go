@@ -126,11 +126,17 @@ func checkPreCSRF(r *http.Request) error {
 
 // safeNext returns next when it is a path on this site, else the default.
 func (s *Server) safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "/signin") {
+	if !safeNextPath(next) {
 		return s.auth.opts.AfterSignIn
 	}
 	return next
+}
+
+// safeNextPath reports whether next is a path on this site other than the
+// sign-in pages, so that a sign-in may redirect to it.
+func safeNextPath(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") &&
+		!strings.HasPrefix(next, "/signin")
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,8 @@
 // Urgent alerts of the centre pages: poll every 2 seconds, redraw the alert
 // bar, and beep when a new urgent ticket arrives unless the user turned the
-// sound off. Written for old browsers: no modules, no fetch, no arrow functions.
+// sound off. The poll does not count as activity for the session's idle
+// time-out, and a 401 sends the browser to the sign-in page. Written for old
+// browsers: no modules, no fetch, no arrow functions.
 (function () {
   var box = document.getElementById('alerts');
   if (!box || !window.XMLHttpRequest) { return; }
@@ -89,6 +91,13 @@
     req.open('GET', box.getAttribute('data-url'), true);
     req.onreadystatechange = function () {
       if (req.readyState !== 4) { return; }
+      // 401: the session ended. The poll does not keep it alive, so this
+      // happens after the idle time-out. Go to the sign-in page, which
+      // returns here; the drafts of draft.js keep what was typed.
+      if (req.status === 401) {
+        window.location.href = '/signin?next=' + encodeURIComponent(box.getAttribute('data-next') || '/console');
+        return;
+      }
       if (req.status === 200) {
         try { draw(JSON.parse(req.responseText).alerts || []); } catch (e) {}
       }
