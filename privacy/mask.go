@@ -491,8 +491,11 @@ type normalized struct {
 }
 
 // chineseDigits maps the Chinese numerals a citizen may spell a number with
-// to ASCII digits.
-var chineseDigits = map[rune]byte{'〇': '0', '零': '0', '一': '1', '二': '2', '三': '3', '四': '4',
+// to ASCII digits. 幺 is how 1 is read aloud in phone numbers, so citizens
+// write it too. 两 is left out: 2 is read 二 in a phone number, and 两 comes
+// in only with the radio reading of digits (幺两三…拐八勾洞), whose 拐, 勾 and
+// 洞 are words in ordinary text.
+var chineseDigits = map[rune]byte{'〇': '0', '零': '0', '一': '1', '幺': '1', '二': '2', '三': '3', '四': '4',
 	'五': '5', '六': '6', '七': '7', '八': '8', '九': '9'}
 
 // minNumeralRun is the shortest run of Chinese numerals read as digits: long
@@ -500,27 +503,46 @@ var chineseDigits = map[rune]byte{'〇': '0', '零': '0', '一': '1', '二': '2'
 // or a name's 一 stay text.
 const minNumeralRun = 7
 
+// isNumeralSeparator reports whether r may stand between two numerals of a
+// run, as in 一三八 零零零零 一一一一: a space or a hyphen, half- or full-width.
+func isNumeralSeparator(r rune) bool {
+	switch r {
+	case ' ', '\u3000', '-', '－':
+		return true
+	}
+	return false
+}
+
 // chineseNumeralRuns returns the byte ranges of src that are runs of at
-// least minNumeralRun Chinese numerals.
+// least minNumeralRun Chinese numerals, with at most one separator (see
+// isNumeralSeparator) between two numerals. A run starts and ends with a
+// numeral.
 func chineseNumeralRuns(src string) [][2]int {
 	var runs [][2]int
-	start, count := -1, 0
+	start, end, count := -1, 0, 0 // end is the byte after the run's last numeral
+	gap := false                  // whether a separator follows the last numeral
+	flush := func() {
+		if count >= minNumeralRun {
+			runs = append(runs, [2]int{start, end})
+		}
+		start, count, gap = -1, 0, false
+	}
 	for i, r := range src {
 		if _, ok := chineseDigits[r]; ok {
 			if start < 0 {
 				start = i
 			}
 			count++
+			end, gap = i+utf8.RuneLen(r), false
 			continue
 		}
-		if count >= minNumeralRun {
-			runs = append(runs, [2]int{start, i})
+		if start >= 0 && !gap && isNumeralSeparator(r) {
+			gap = true
+			continue
 		}
-		start, count = -1, 0
+		flush()
 	}
-	if count >= minNumeralRun {
-		runs = append(runs, [2]int{start, len(src)})
-	}
+	flush()
 	return runs
 }
 

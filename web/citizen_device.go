@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"minyi/privacy"
 )
@@ -86,6 +87,20 @@ func (c *citizen) device(r *http.Request) string {
 		return id
 	}
 	return "addr:" + c.addressHash(r)
+}
+
+// sharedDevice reports whether the request counts as the device of its
+// client address (see device). Several citizens behind one public address
+// can share it, so a rule it breaks may have been broken by someone else.
+func (c *citizen) sharedDevice(r *http.Request) bool {
+	_, ok := c.verifiedDevice(r)
+	return !ok
+}
+
+// newDeviceWait returns how long until the request's address may get a new
+// device cookie again.
+func (c *citizen) newDeviceWait(r *http.Request) time.Duration {
+	return c.limit.waitFor("nd:"+c.addressBlock(r), c.opts.Limits.NewDevicePerAddress)
 }
 
 // addressBlock returns the client address for rate limits: the IPv4 address,

@@ -47,6 +47,11 @@ type citizenMessage struct {
 	Text     string
 	LinkURL  string
 	LinkText string
+	// Back marks the link as a way back to the page the citizen posted
+	// from: citizen.js follows it with history.back(), so the browser keeps
+	// what the citizen typed, and LinkURL opens that page afresh without
+	// JavaScript.
+	Back bool
 }
 
 func (c *citizen) message(status int, heading, text, link, linkText string) (string, any, int) {
@@ -54,15 +59,57 @@ func (c *citizen) message(status int, heading, text, link, linkText string) (str
 		LinkText: linkText}, status
 }
 
-func (c *citizen) tooMany() (string, any, int) {
-	return c.message(http.StatusTooManyRequests, "操作太频繁", "您提交得太快了，请过几分钟再试。如遇紧急情况，请立即拨打 110。",
-		"/form", "返回")
+// backMessage returns a message page whose link goes back to the page the
+// request came from (see citizenMessage.Back).
+func (c *citizen) backMessage(r *http.Request, status int, heading, text string) (string, any, int) {
+	return "message", citizenMessage{citizenBase: c.base(heading), Heading: heading, Text: text, LinkURL: backURL(r),
+		LinkText: "返回刚才的页面", Back: true}, status
+}
+
+func (c *citizen) tooMany(r *http.Request) (string, any, int) {
+	return c.backMessage(r, http.StatusTooManyRequests, "操作太频繁",
+		"您提交得太快了，这次没有提交。请过几分钟再提交。如遇紧急情况，请立即拨打 110。")
 }
 
 func (c *citizen) failed(r *http.Request, err error) (string, any, int) {
 	c.s.log.Error("citizen page failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "error", err)
-	return c.message(http.StatusInternalServerError, "系统繁忙", "系统暂时出了问题，您填写的内容没有提交。请稍后再试。如遇紧急情况，请立即拨打 110。",
-		"", "")
+	return c.backMessage(r, http.StatusInternalServerError, "系统繁忙",
+		"系统暂时出了问题，您填写的内容没有提交。请稍后再试。如遇紧急情况，请立即拨打 110。")
+}
+
+// backURL returns the address of the page a citizen request came from, with
+// its QR code and its kind of form. A post to a code's form returns to that
+// form, a rating or praise to its form, and a progress action to the lookup
+// page. The complaint form that follows a rating is itself the response to a
+// post, so the way back from it is the code's landing page. A GET returns to
+// itself.
+func backURL(r *http.Request) string {
+	code := strings.ToUpper(r.PathValue("code"))
+	if code != "" && !isCodeID(code) {
+		return "/form"
+	}
+	path := r.URL.Path
+	switch {
+	case code != "" && r.PathValue("id") != "":
+		return "/c/" + code
+	case code != "":
+		// The page after the code, such as "form" or "rate", with the code
+		// in upper case, as it was issued.
+		_, page, _ := strings.Cut(strings.TrimPrefix(path, "/c/"), "/")
+		path = "/c/" + code
+		if page != "" {
+			path += "/" + page
+		}
+	case strings.HasPrefix(path, "/p"):
+		return "/p"
+	}
+	return path + kindQuery(r)
+}
+
+// isCodeID reports whether s consists only of the characters of a QR code
+// id, so that it can be put into an address as it is.
+func isCodeID(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) < 0
 }
 
 // landingView is the page of a scanned code.
@@ -142,7 +189,7 @@ type submissionView struct {
 }
 
 func (c *citizen) newForm(r *http.Request) (submissionView, *evaluate.Owner, func() (string, any, int)) {
-	v := submissionView{citizenBase: c.base("投诉 · 建议 · 求助"), Action: "/form", Kinds: formKinds, Kind: "投诉",
+	v := submissionView{citizenBase: c.base("投诉 · 建议 · 求助"), Action: "/form" + kindQuery(r), Kinds: formKinds, Kind: "投诉",
 		MaxPhotos: workflow.MaxPhotos, MaxChars: maxTextChars, Errors: map[string]string{},
 		RetentionYears: c.opts.RetentionYears}
 	if r.PathValue("code") == "" {
@@ -152,9 +199,19 @@ func (c *citizen) newForm(r *http.Request) (submissionView, *evaluate.Owner, fun
 	if !ok {
 		return v, nil, fail
 	}
-	v.Action = "/c/" + o.Code.ID + "/form"
+	v.Action = "/c/" + o.Code.ID + "/form" + kindQuery(r)
 	v.CodeID, v.OwnerTitle, v.IsOfficer = o.Code.ID, o.Title(), o.OfficerID != ""
 	return v, &o, nil
+}
+
+// kindQuery returns the form address's "?kind=" part when the request has
+// a known kind, so that a post and the pages after it keep the address the
+// citizen opened.
+func kindQuery(r *http.Request) string {
+	if k := r.URL.Query().Get("kind"); kindNames[k] != "" {
+		return "?kind=" + k
+	}
+	return ""
 }
 
 func (c *citizen) formPage(w http.ResponseWriter, r *http.Request) (string, any, int) {
@@ -178,7 +235,7 @@ func (c *citizen) formPost(w http.ResponseWriter, r *http.Request) (string, any,
 		return fail()
 	}
 	if !c.allowPost(r, v.CodeID) {
-		return c.tooMany()
+		return c.tooMany(r)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, citizenMaxFormBytes)
 	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
@@ -202,6 +259,7 @@ func (c *citizen) formPost(w http.ResponseWriter, r *http.Request) (string, any,
 	}
 	c.validateForm(&v)
 	c.acceptVoiceOnly(ctx, &v)
+	c.acceptVoiceWithoutWords(ctx, &v)
 	phone, hint, sealed, problem := c.formPhone(r, v.Key)
 	v.PhoneHint, v.PhoneSealed = hint, sealed
 	if problem != "" {
@@ -217,7 +275,8 @@ func (c *citizen) formPost(w http.ResponseWriter, r *http.Request) (string, any,
 		v.Urgent, v.UrgentWhy = true, why
 		return "form", v, http.StatusOK
 	}
-	sub := workflow.Submission{Channel: "web", Kind: v.Kind, Body: v.Body, Place: v.Address, Phone: phone}
+	sub := workflow.Submission{Channel: "web", Kind: v.Kind, Title: c.contentTitle(ctx, &v), Body: v.Body, Place: v.Address,
+		Phone: phone}
 	if owner != nil {
 		sub.Channel, sub.CodeID, sub.CodeUnit = "qr", owner.Code.ID, owner.UnitID
 		if v.Kind == "投诉" && owner.OfficerID != "" && v.About == "officer" {
@@ -287,6 +346,8 @@ func (c *citizen) validateForm(v *submissionView) {
 		v.Errors["body"] = "请写下您要反映的事情"
 	case n > maxTextChars:
 		v.Errors["body"] = fmt.Sprintf("内容最多 %d 个字，现在有 %d 个字，请删减 %d 个字", maxTextChars, n, n-maxTextChars)
+	case !workflow.HasWords(v.Body) && len(v.Photos) == 0:
+		v.Errors["body"] = noWordsProblem
 	}
 	if n := utf8.RuneCountInString(v.Address); n > maxAddressChars {
 		v.Errors["address"] = fmt.Sprintf("地址最多 %d 个字", maxAddressChars)
@@ -299,6 +360,43 @@ func (c *citizen) validateForm(v *submissionView) {
 	}
 	if !v.Consent {
 		v.Errors["consent"] = "请阅读上面的说明，并勾选同意后再提交"
+	}
+}
+
+// noWordsProblem is the form's error for a text of only punctuation,
+// symbols or emoji, which workflow.Validate rejects unless a photo or a
+// recording carries the content (see contentTitle).
+const noWordsProblem = "请用文字写下您要反映的事情，只有标点符号或表情无法办理"
+
+// photoTitle is the title of a submission whose photos carry the content,
+// because its text has no words.
+const photoTitle = "照片反映（文字内容见照片）"
+
+// contentTitle returns the title of a form submission whose text has no
+// words: workflow.Validate needs words in the title or the body, and the
+// title then shows staff where the content is. It returns "" for a text with
+// words. A recording wins over photos, because staff transcribe it.
+func (c *citizen) contentTitle(ctx context.Context, v *submissionView) string {
+	if v.Body == "" || workflow.HasWords(v.Body) {
+		return "" // a form with no text at all goes in as a recording only
+	}
+	if _, err := c.s.svc.FormVoice(ctx, v.Key); err == nil {
+		return workflow.VoiceTitle
+	}
+	if len(v.Photos) > 0 {
+		return photoTitle
+	}
+	return ""
+}
+
+// acceptVoiceWithoutWords lets a text without words, such as an emoji,
+// through when a recording kept under the form key carries the content.
+func (c *citizen) acceptVoiceWithoutWords(ctx context.Context, v *submissionView) {
+	if v.Errors["body"] != noWordsProblem {
+		return
+	}
+	if _, err := c.s.svc.FormVoice(ctx, v.Key); err == nil {
+		delete(v.Errors, "body")
 	}
 }
 

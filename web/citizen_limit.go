@@ -123,6 +123,19 @@ func (l *rateLimiter) allowWait(keys []string, rates []Rate) (bool, time.Duratio
 	return true, 0
 }
 
+// waitFor returns how long until the named bucket holds a token, without
+// taking one. A bucket not yet created is full.
+func (l *rateLimiter) waitFor(key string, rate Rate) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return 0
+	}
+	b.refill(l.now())
+	return b.wait()
+}
+
 // wait returns how long until the bucket holds a token, or zero when it
 // holds one now. A bucket that never refills reports an hour.
 func (b *tokenBucket) wait() time.Duration {

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"minyi/privacy"
 	"minyi/ticket"
@@ -22,7 +25,7 @@ type lookupView struct {
 }
 
 func (c *citizen) progressLookup(w http.ResponseWriter, r *http.Request) (string, any, int) {
-	code := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("code")))
+	code := normalizeTrackingCode(r.URL.Query().Get("code"))
 	if len(code) > 20 {
 		code = ""
 	}
@@ -62,8 +65,8 @@ type timelineLine struct {
 // the phone, taking a lookup token first. It returns the page to show when
 // the lookup fails.
 func (c *citizen) checkProof(r *http.Request) (*workflow.Detail, string, string, func() (string, any, int)) {
-	code := strings.ToUpper(strings.TrimSpace(r.PostFormValue("code")))
-	last4 := strings.TrimSpace(r.PostFormValue("last4"))
+	code := normalizeTrackingCode(r.PostFormValue("code"))
+	last4 := normalizeDigits(r.PostFormValue("last4"))
 	retry := func(msg string, status int) func() (string, any, int) {
 		return func() (string, any, int) {
 			return "progress_lookup", lookupView{citizenBase: c.base("查询进度"), Code: code, Problem: msg}, status
@@ -72,7 +75,7 @@ func (c *citizen) checkProof(r *http.Request) (*workflow.Detail, string, string,
 	if !c.allowLookup(r) {
 		return nil, code, last4, retry("查询太频繁，请过一会儿再试。", http.StatusTooManyRequests)
 	}
-	if code == "" || len(code) > 20 || len(last4) != 4 {
+	if code == "" || len(code) > 20 || len(last4) != 4 || strings.Trim(last4, "0123456789") != "" {
 		return nil, code, last4, retry("请填写查询码和电话号码的后四位。", http.StatusUnprocessableEntity)
 	}
 	d, err := c.s.svc.CheckProgress(r.Context(), code, last4)
@@ -84,6 +87,25 @@ func (c *citizen) checkProof(r *http.Request) (*workflow.Detail, string, string,
 		return nil, code, last4, func() (string, any, int) { return c.failed(r, err) }
 	}
 	return d, code, last4, nil
+}
+
+// normalizeTrackingCode turns a typed tracking code into the form it was
+// issued in: NFKC turns full-width letters and digits into ASCII, and letters
+// become upper case. Spaces and hyphens, which citizens put between groups,
+// are dropped, because the code alphabet (ticket.TrackingAlphabet) has neither.
+func normalizeTrackingCode(s string) string {
+	return strings.ToUpper(normalizeDigits(s))
+}
+
+// normalizeDigits returns s in NFKC, so full-width digits become ASCII, and
+// without white space and hyphens.
+func normalizeDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(s))
 }
 
 func (c *citizen) progressPost(w http.ResponseWriter, r *http.Request) (string, any, int) {
@@ -133,6 +155,7 @@ func (c *citizen) progressAct(w http.ResponseWriter, r *http.Request) (string, a
 	case "withdraw":
 		if r.PostFormValue("sure") != "1" {
 			v.Errors["sure"] = "请勾选“我确定要撤回”"
+			v.Problem = "没有撤回：请先勾选“我确定要撤回”，再点“撤回”按钮。"
 		}
 		cmd.Action = ticket.ActWithdraw
 		done = "已撤回，这件事不再办理。"
@@ -301,7 +324,7 @@ func (c *citizen) citizenEvent(ev ticket.Event) string {
 		}
 		return "已尝试电话回访"
 	case ticket.ActClose:
-		return "已结案"
+		return "回访完成，已办结"
 	case ticket.ActReopen:
 		return "重新办理"
 	case ticket.ActMerge:

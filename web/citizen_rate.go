@@ -94,7 +94,7 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 		return fail()
 	}
 	if !c.allowPost(r, o.Code.ID) {
-		return c.tooMany()
+		return c.tooMany(r)
 	}
 	if k := r.PostFormValue("form_key"); validFormKey(k) {
 		v.Key = k
@@ -125,6 +125,8 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 			fmt.Sprintf("%s内从同一网络评价%s的次数已达上限。谢谢您的反馈。如需投诉，请直接提交投诉。", periodWords(c.opts.RatingPeriod),
 				map[bool]string{true: "同一位民警", false: "这里"}[o.OfficerID != ""]),
 			"/c/"+o.Code.ID+"/form?kind=complaint", "提交投诉")
+	case errors.Is(err, evaluate.ErrTooSoon) && c.sharedDevice(r):
+		return c.sharedDeviceRefused(w, r, o)
 	case errors.Is(err, evaluate.ErrTooSoon):
 		// NOTE: the earlier rating may be up to a whole period old, so this
 		// is the longest wait, not the exact one.
@@ -149,6 +151,25 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 	return "rated", rv, http.StatusOK
 }
 
+// sharedDeviceRefused returns the page for a rating that the one-per-period
+// rule rejected for the device of the client address. Past the new-device
+// allowance of an address, every new browser there shares that device, so
+// the earlier rating was most likely someone else's on the same network.
+// The page says so instead of "您已经评价过了", the rating stays rejected,
+// and its back link returns to the rating form, which a little later gives
+// the browser a device of its own.
+func (c *citizen) sharedDeviceRefused(w http.ResponseWriter, r *http.Request, o evaluate.Owner) (string, any, int) {
+	wait := c.newDeviceWait(r)
+	setRetryAfter(w.Header(), wait)
+	c.s.log.Info("citizen rating rejected: the shared device of the address already rated", "request_id",
+		RequestID(r.Context()), "code_id", o.Code.ID, "retry_after_seconds", int64(wait/time.Second))
+	heading := "这个网络评价的人较多"
+	text := "您所在的网络（例如同一个 Wi-Fi）近来有很多人评价，这次评价没有记录。" +
+		"请过几分钟返回评价页面再提交，或关闭 Wi-Fi、改用手机流量后再评价。如需投诉，请直接提交投诉。"
+	return "message", citizenMessage{citizenBase: c.base(heading), Heading: heading, Text: text,
+		LinkURL: "/c/" + o.Code.ID + "/rate", LinkText: "返回评价页面", Back: true}, http.StatusTooManyRequests
+}
+
 func (c *citizen) ratedView(o evaluate.Owner, e evaluate.Evaluation) ratedView {
 	return ratedView{citizenBase: c.base("谢谢您的评价"), CodeID: o.Code.ID, OwnerTitle: o.Title(), IsOfficer: o.OfficerID != "",
 		RatingLabel: e.Rating.Label(), OfferComplaint: e.Rating == evaluate.Unsatisfied && e.ComplaintTicketID == 0,
@@ -165,7 +186,7 @@ func (c *citizen) rateComplaint(w http.ResponseWriter, r *http.Request) (string,
 		return fail()
 	}
 	if !c.allowPost(r, o.Code.ID) {
-		return c.tooMany()
+		return c.tooMany(r)
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	e, err := evaluate.ByID(r.Context(), c.s.db, id)
@@ -190,6 +211,8 @@ func (c *citizen) rateComplaint(w http.ResponseWriter, r *http.Request) (string,
 		v.Errors["body"] = "请写下投诉的具体情况"
 	case n > maxTextChars:
 		v.Errors["body"] = fmt.Sprintf("内容最多 %d 个字，现在有 %d 个字", maxTextChars, n)
+	case !workflow.HasWords(v.Body):
+		v.Errors["body"] = noWordsProblem
 	}
 	phone, hint, sealed, perr := c.formPhone(r, v.Key)
 	v.PhoneHint, v.PhoneSealed = hint, sealed

@@ -209,6 +209,10 @@ func (sub *Submission) validate() error {
 	if blank(sub.Title) && blank(sub.Body) {
 		return fmt.Errorf("%w: title and body are both empty", ErrInvalid)
 	}
+	if !HasWords(sub.Title) && !HasWords(sub.Body) {
+		return fmt.Errorf("%w: title and body contain no letter or digit, only punctuation, symbols or emoji. "+
+			"Describe the matter in words", ErrInvalid)
+	}
 	if err := ValidatePhone(sub.Phone); err != nil {
 		return err
 	}
@@ -222,6 +226,15 @@ func (sub *Submission) validate() error {
 		}
 	}
 	return nil
+}
+
+// HasWords reports whether s contains a letter or a digit in any script. Han
+// characters are letters (Unicode category Lo), so a Chinese text has words,
+// while a text of only punctuation, symbols or emoji has none. A form whose
+// content is a recording or a photo carries words in its title instead (see
+// VoiceTitle).
+func HasWords(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0
 }
 
 // ValidatePhone returns an error matching ErrInvalid when phone is neither

@@ -228,7 +228,7 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 			}
 		}
 		// Marks and selectors with a visible base character are text.
-		for _, body := range []string{"e\u0301", "❤\uFE0F", "\u3164了"} {
+		for _, body := range []string{"e\u0301", "❤\uFE0F谢谢", "\u3164了"} {
 			if _, _, err := e.svc.Submit(context.Background(), workflow.Submission{Channel: "qr", Body: body}); err != nil {
 				t.Errorf("body %q: %v", body, err)
 			}

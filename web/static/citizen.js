@@ -31,6 +31,15 @@
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
+  // Whether the page before this one in the tab was the response to a form
+  // post: "1" or "0", or null when unknown. Going back to such a page would
+  // make the browser ask to send the form again.
+  var previousPosted = null;
+  try {
+    previousPosted = sessionStorage.getItem("minyi-posted");
+    sessionStorage.setItem("minyi-posted", sessionStorage.getItem("minyi-sending") === "1" ? "1" : "0");
+    sessionStorage.removeItem("minyi-sending");
+  } catch (err) { /* storage blocked: the back link opens its address */ }
   // A second tap on a submit button while the page is sending does nothing.
   var forms = document.querySelectorAll("form");
   for (var j = 0; j < forms.length; j++) {
@@ -39,6 +48,17 @@
       var f = e.currentTarget;
       if (f.getAttribute("data-sending") === "1") { e.preventDefault(); return; }
       f.setAttribute("data-sending", "1");
+      try { sessionStorage.setItem("minyi-sending", "1"); } catch (err) { /* see above */ }
+    });
+  }
+  // The back link of an error page goes back in history when the page
+  // before was opened by a link, so the browser restores what the citizen
+  // typed there. Otherwise it opens its address, a fresh form.
+  var back = document.querySelector("a[data-back]");
+  if (back && previousPosted === "0" && history.length > 1) {
+    back.addEventListener("click", function (e) {
+      e.preventDefault();
+      history.back();
     });
   }
 })();
