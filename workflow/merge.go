@@ -79,9 +79,9 @@ func (s *Service) Unmerge(ctx context.Context, actor ticket.Actor, id int64, rea
 // merged ticket gets the result and a call-back of their own: whatever
 // delivers the lead's result and call-back repeats it for each follower,
 // through the contact relay with the follower's own sealed phone.
-// NOTE: nothing calls Followers yet. The call-back job must call back the
-// followers when the lead's reply is approved, and the progress page of a
-// merged ticket still shows only "已与相同事项合并办理", not the lead's reply.
+// NOTE: only tests call Followers. The centre's follower queue
+// (QueueFollowers) and the citizen's progress page look one merge up, so a
+// ticket merged into a ticket that was itself merged later reaches neither.
 func (s *Service) Followers(ctx context.Context, lead int64) ([]*ticket.Ticket, error) {
 	var out []*ticket.Ticket
 	seen := map[int64]bool{lead: true}
