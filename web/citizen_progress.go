@@ -249,7 +249,11 @@ func (c *citizen) progressView(ctx context.Context, d *workflow.Detail, code, la
 	if t.State == ticket.Merged && t.MergedInto != 0 {
 		// A merged item is answered by its lead ticket: the citizen sees that
 		// reply and rates it, which is this citizen's own call-back.
-		lead, err := c.s.svc.Get(ctx, ticket.System, t.MergedInto, "citizen progress of a merged ticket")
+		leadID, err := c.s.svc.MergeLeadID(ctx, t)
+		var lead *workflow.Detail
+		if err == nil {
+			lead, err = c.s.svc.Get(ctx, ticket.System, leadID, "citizen progress of a merged ticket")
+		}
 		if err != nil {
 			c.s.log.Warn("lead ticket unavailable", "request_id", RequestID(ctx), "ticket_id", t.ID, "error", err)
 		} else {

@@ -225,7 +225,7 @@ func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Tic
 	case ticket.ActCallback:
 		in.MaxAttempts = s.prof.Callback.MaxAttempts
 		if t.State == ticket.Merged {
-			lead, err := loadTicket(ctx, tx, t.MergedInto)
+			lead, err := mergeLead(ctx, tx, t)
 			if err != nil {
 				return in, err
 			}

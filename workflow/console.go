@@ -306,7 +306,8 @@ const (
 	// QueueExtension contains the tickets whose unit asked for more time.
 	QueueExtension Queue = "extension"
 	// QueueFollowers contains merged tickets whose lead ticket's reply was
-	// approved and whose own citizen has not been called back yet.
+	// approved and whose own citizen has not been called back yet. The lead
+	// is the top of the merge chain, as mergeLead finds it.
 	QueueFollowers Queue = "followers"
 )
 
@@ -324,8 +325,15 @@ func (s *Service) ListQueue(ctx context.Context, actor ticket.Actor, q Queue, li
 	marks, args := endedStates()
 	where := []string{"state NOT IN (" + marks + ")"}
 	if q == QueueFollowers {
-		where, args = []string{"state = 'merged'", "callback_result = ''", `merged_into IN
-			(SELECT l.id FROM tickets l WHERE l.state IN ('reviewed', 'called_back', 'closed'))`}, nil
+		// chain pairs each merged ticket with every ticket up its merge
+		// chain; a merge target is open when merged into, so chains end.
+		where, args = []string{"state = 'merged'", "callback_result = ''", `id IN (
+			WITH RECURSIVE chain(id, up) AS (
+				SELECT id, merged_into FROM tickets WHERE state = 'merged' AND callback_result = ''
+				UNION ALL
+				SELECT chain.id, t.merged_into FROM chain JOIN tickets t ON t.id = chain.up WHERE t.state = 'merged')
+			SELECT chain.id FROM chain JOIN tickets l ON l.id = chain.up
+			WHERE l.state IN ('reviewed', 'called_back', 'closed'))`}, nil
 	}
 	switch q {
 	case QueueFollowers:

@@ -79,9 +79,8 @@ func (s *Service) Unmerge(ctx context.Context, actor ticket.Actor, id int64, rea
 // merged ticket gets the result and a call-back of their own: whatever
 // delivers the lead's result and call-back repeats it for each follower,
 // through the contact relay with the follower's own sealed phone.
-// NOTE: only tests call Followers. The centre's follower queue
-// (QueueFollowers) and the citizen's progress page look one merge up, so a
-// ticket merged into a ticket that was itself merged later reaches neither.
+// The centre's follower queue (QueueFollowers) and the citizen's progress
+// page reach the same tickets from the other end, through mergeLead.
 func (s *Service) Followers(ctx context.Context, lead int64) ([]*ticket.Ticket, error) {
 	var out []*ticket.Ticket
 	seen := map[int64]bool{lead: true}
@@ -198,4 +197,38 @@ func (s *Service) Suggestions(ctx context.Context, id int64) ([]Suggestion, erro
 		out = append(out, sg)
 	}
 	return out, rows.Err()
+}
+
+// maxMergeDepth bounds the walk up a merge chain. A ticket can only be
+// merged into an open one, so chains have no cycles; the bound guards
+// against a database edited by hand.
+const maxMergeDepth = 50
+
+// mergeLead returns the ticket at the top of t's merge chain: the ticket
+// that answers for t. A ticket X merged into Y, which was later merged into
+// Z, is answered by Z.
+func mergeLead(ctx context.Context, q store.Querier, t *ticket.Ticket) (*ticket.Ticket, error) {
+	lead := t
+	for range maxMergeDepth {
+		if lead.State != ticket.Merged || lead.MergedInto == 0 {
+			return lead, nil
+		}
+		next, err := loadTicket(ctx, q, lead.MergedInto)
+		if err != nil {
+			return nil, err
+		}
+		lead = next
+	}
+	return nil, fmt.Errorf("workflow: ticket %d: merge chain longer than %d", t.ID, maxMergeDepth)
+}
+
+// MergeLeadID returns the id of the ticket that answers for the merged
+// ticket t: the top of its merge chain. It returns ids only and records no
+// access; the caller reads the lead through Get, which records it.
+func (s *Service) MergeLeadID(ctx context.Context, t *ticket.Ticket) (int64, error) {
+	lead, err := mergeLead(ctx, s.db, t)
+	if err != nil {
+		return 0, err
+	}
+	return lead.ID, nil
 }

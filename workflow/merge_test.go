@@ -192,3 +192,52 @@ func TestReopenedHook(t *testing.T) {
 		}
 	})
 }
+
+// TestMergeChainFollowers merges X into Y and later Y into Z. Once Z's
+// reply is approved, both X and Y wait in the follower queue, and X's
+// citizen can be called back, because Z answers for the whole chain.
+func TestMergeChainFollowers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		submit := func(body string) *ticket.Ticket {
+			tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: body, CodeUnit: "tb-qinghe"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		x, y, z := submit("东关大街路口拥堵"), submit("东关大街路口早高峰拥堵"), submit("东关大街路口每天早上都拥堵")
+		centre, handler := e.actor(t, "centre1"), e.actor(t, "tb-qinghe")
+		e.act(t, x.ID, centre, ticket.ActMerge, ticket.Input{Into: y.ID})
+		e.act(t, y.ID, centre, ticket.ActMerge, ticket.Input{Into: z.ID})
+
+		if _, err := e.svc.Act(ctx, workflow.Command{TicketID: x.ID, Actor: centre, Action: ticket.ActCallback,
+			Input: ticket.Input{Outcome: ticket.Satisfied}}); !errors.Is(err, ticket.ErrInvalidInput) {
+			t.Fatalf("call-back before the lead's reply is approved: %v, want ErrInvalidInput", err)
+		}
+		e.act(t, z.ID, handler, ticket.ActAccept, ticket.Input{})
+		e.act(t, z.ID, handler, ticket.ActReply, ticket.Input{Reply: "已安排警力疏导"})
+		e.act(t, z.ID, centre, ticket.ActApprove, ticket.Input{})
+
+		merged, err := e.svc.Get(ctx, centre, x.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, err := e.svc.MergeLeadID(ctx, merged.Ticket); err != nil || id != z.ID {
+			t.Errorf("lead of x = %d (%v), want %d", id, err, z.ID)
+		}
+		queue, err := e.svc.ListQueue(ctx, centre, workflow.QueueFollowers, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[int64]bool{}
+		for _, tk := range queue {
+			listed[tk.ID] = true
+		}
+		if len(queue) != 2 || !listed[x.ID] || !listed[y.ID] {
+			t.Errorf("follower queue %v, want tickets %d and %d", listed, x.ID, y.ID)
+		}
+		e.act(t, x.ID, centre, ticket.ActCallback, ticket.Input{Outcome: ticket.Satisfied})
+	})
+}
