@@ -331,6 +331,25 @@ func Mask(text string) (string, []Finding) {
 	return b.String(), found
 }
 
+// MaskExcept masks text as Mask does, but leaves the findings for which keep
+// returns true as they were written, such as a unit's public service number
+// in a staff reply.
+func MaskExcept(text string, keep func(Finding) bool) string {
+	_, found := Mask(text)
+	var b strings.Builder
+	last := 0
+	for _, f := range found {
+		if keep(f) {
+			continue
+		}
+		b.WriteString(text[last:f.Start])
+		b.WriteString(f.Kind.Placeholder())
+		last = f.End
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
 // claims marks the bytes of the normalised text that a finding took. A
 // bitmap keeps the overlap check linear in the match length, however many
 // findings a text has.

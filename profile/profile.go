@@ -38,6 +38,9 @@ type Unit struct {
 	Kind   string   `yaml:"kind" json:"kind"` // one of UnitKinds: bureau, branch, station, brigade, window, …
 	Places []string `yaml:"places,omitempty" json:"places,omitempty"`
 	Area   *Area    `yaml:"area,omitempty" json:"area,omitempty"` // the precinct or district, for routing by point
+	// Phone is the unit's public service number (值班电话). Staff may give it
+	// to citizens in replies, where minyi masks every other phone number.
+	Phone string `yaml:"phone,omitempty" json:"phone,omitempty"`
 }
 
 // Officer is a police officer who can carry a personal QR code.

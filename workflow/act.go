@@ -203,7 +203,7 @@ func (s *Service) completeInput(ctx context.Context, tx *store.Tx, t *ticket.Tic
 	}
 	// Staff and citizens write free text here too; it is masked like a body.
 	in.Reason = s.opts.Protector.Mask(in.Reason)
-	in.Reply = s.opts.Protector.Mask(in.Reply)
+	in.Reply = s.maskReply(in.Reply)
 	in.Text = s.opts.Protector.Mask(in.Text)
 	switch c.Action {
 	case ticket.ActDispatch:

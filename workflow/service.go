@@ -112,6 +112,9 @@ type Service struct {
 	router *dispatch.Router
 	opts   Options
 	log    *slog.Logger
+	// publicPhones holds the units' public service numbers, normalised,
+	// which replies keep unmasked.
+	publicPhones []string
 }
 
 // New returns a Service. DB, Profile and Protector are required.
@@ -125,7 +128,38 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{db: o.DB, prof: o.Profile, router: dispatch.NewRouter(o.Profile), opts: o, log: o.Logger}, nil
+	s := &Service{db: o.DB, prof: o.Profile, router: dispatch.NewRouter(o.Profile), opts: o, log: o.Logger}
+	for _, u := range o.Profile.Units {
+		if u.Phone == "" {
+			continue
+		}
+		n, ok := privacy.NormalizePhone(u.Phone)
+		if !ok {
+			return nil, fmt.Errorf("workflow: unit %s: phone %q is not a phone number", u.ID, u.Phone)
+		}
+		s.publicPhones = append(s.publicPhones, n)
+	}
+	return s, nil
+}
+
+// maskReply masks a staff reply, keeping the units' public service numbers.
+// A number written without its area code counts as public when a public
+// number ends with it.
+func (s *Service) maskReply(reply string) string {
+	if len(s.publicPhones) == 0 {
+		return s.opts.Protector.Mask(reply)
+	}
+	return privacy.MaskExcept(reply, func(f privacy.Finding) bool {
+		if f.Kind != privacy.KindLandline && f.Kind != privacy.KindMobile {
+			return false
+		}
+		for _, p := range s.publicPhones {
+			if p == f.Normalized || (len(f.Normalized) >= 7 && strings.HasSuffix(p, f.Normalized)) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // Profile returns the service's profile.
