@@ -97,7 +97,9 @@ var detectors = []detector{
 	{KindBankCard, regexp.MustCompile(`[3-69]\d{3}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?`), checkCard, false, nil},
 	// A separator may stand between any two digits, because citizens also
 	// write a number digit by digit ("1 3 8 0 0 …") to slip past filters.
-	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]?[3-9](?:[ \-]?\d){9}`), checkMobile, true, nil},
+	// Two separators may stand together, as a spelled-out number's dashes
+	// (——) become two hyphens.
+	{KindMobile, regexp.MustCompile(`(?:\(\+?86\) ?|(?:\+|00)?86[ \-]?)?1[ \-]{0,2}[3-9](?:[ \-]{0,2}\d){9}`), checkMobile, true, nil},
 	{KindMaskedPhone, regexp.MustCompile(`1[3-9]\d{1,5} ?[*×xX●•○]{3,6} ?\d{0,5}`), checkMasked, false, nil},
 	// Half-masked ID and card numbers, such as 430102********123X. Letters are
 	// not mask characters here, so that an ID's check character X is not one.
@@ -514,49 +516,67 @@ type normalized struct {
 // write it too. 两 is left out: 2 is read 二 in a phone number, and 两 comes
 // in only with the radio reading of digits (幺两三…拐八勾洞), whose 拐, 勾 and
 // 洞 are words in ordinary text.
+//
+// The capital numerals (壹贰叁…, 大写数字) of amounts on forms are read as
+// digits too, in simplified and traditional forms, because citizens use them
+// to spell a number so that filters miss it.
 var chineseDigits = map[rune]byte{'〇': '0', '零': '0', '一': '1', '幺': '1', '二': '2', '三': '3', '四': '4',
-	'五': '5', '六': '6', '七': '7', '八': '8', '九': '9'}
+	'五': '5', '六': '6', '七': '7', '八': '8', '九': '9',
+	'壹': '1', '贰': '2', '貳': '2', '叁': '3', '參': '3', '肆': '4', '伍': '5', '陆': '6', '陸': '6', '柒': '7',
+	'捌': '8', '玖': '9'}
 
-// minNumeralRun is the shortest run of Chinese numerals read as digits: long
+// minNumeralRun is the shortest run of numerals read as a number: long
 // enough for a phone number written out (一三八…), short runs such as 一二
 // or a name's 一 stay text.
 const minNumeralRun = 7
 
+// maxNumeralGap is the most separators that may stand between two numerals
+// of a run, as the two dashes of 一三八——零零零零.
+const maxNumeralGap = 2
+
 // isNumeralSeparator reports whether r may stand between two numerals of a
-// run, as in 一三八 零零零零 一一一一: a space or a hyphen, half- or full-width.
+// run, as in 一三八 零零零零 一一一一: a space, a hyphen or dash, or a comma,
+// half- or full-width, or the enumeration comma 、.
 func isNumeralSeparator(r rune) bool {
 	switch r {
-	case ' ', '\u3000', '-', '－':
+	case ' ', '\u3000', '-', '－', '—', '–', '，', ',', '、':
 		return true
 	}
 	return false
 }
 
+// isArabicDigit reports whether r is an ASCII or a full-width digit.
+func isArabicDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
+
 // chineseNumeralRuns returns the byte ranges of src that are runs of at
-// least minNumeralRun Chinese numerals, with at most one separator (see
-// isNumeralSeparator) between two numerals. A run starts and ends with a
-// numeral.
+// least minNumeralRun numerals with at least one Chinese numeral among them,
+// such as 一三八零零零零一一一一 or 138零零零零1111, with at most
+// maxNumeralGap separators (see isNumeralSeparator) between two numerals. A
+// run starts and ends with a numeral. Runs of Arabic digits alone are left to
+// the detectors as they are.
 func chineseNumeralRuns(src string) [][2]int {
 	var runs [][2]int
 	start, end, count := -1, 0, 0 // end is the byte after the run's last numeral
-	gap := false                  // whether a separator follows the last numeral
+	gap, chinese := 0, false      // separators after the last numeral; whether the run has a Chinese numeral
 	flush := func() {
-		if count >= minNumeralRun {
+		if count >= minNumeralRun && chinese {
 			runs = append(runs, [2]int{start, end})
 		}
-		start, count, gap = -1, 0, false
+		start, count, gap, chinese = -1, 0, 0, false
 	}
 	for i, r := range src {
-		if _, ok := chineseDigits[r]; ok {
+		_, isChinese := chineseDigits[r]
+		if isChinese || isArabicDigit(r) {
 			if start < 0 {
 				start = i
 			}
 			count++
-			end, gap = i+utf8.RuneLen(r), false
+			chinese = chinese || isChinese
+			end, gap = i+utf8.RuneLen(r), 0
 			continue
 		}
-		if start >= 0 && !gap && isNumeralSeparator(r) {
-			gap = true
+		if start >= 0 && gap < maxNumeralGap && isNumeralSeparator(r) {
+			gap++
 			continue
 		}
 		flush()
@@ -584,6 +604,10 @@ func newNormalized(src string) *normalized {
 		out, changed := normalizeRune(r, buf[:0])
 		if d, ok := chineseDigits[r]; ok && inRuns(numeralRuns, i) {
 			out, changed = append(buf[:0], d), true
+		}
+		// A separator inside a run becomes the hyphen the detectors accept.
+		if isNumeralSeparator(r) && r != '-' && inRuns(numeralRuns, i) {
+			out, changed = append(buf[:0], '-'), true
 		}
 		if !changed {
 			continue

@@ -75,9 +75,11 @@ func NormalizePhone(s string) (string, bool) {
 // extensionRE matches an extension at the end of a phone number, after NFKC.
 var extensionRE = regexp.MustCompile(`(?i)\s*(?:转|轉|分机|分機|ext\.?|x|#)\s*(\d{1,6})$`)
 
-// phoneSeparators are the characters citizens put between digit groups.
-// NFKC has already turned full-width forms into these ASCII ones.
-const phoneSeparators = " \t-‐‑–—()[]【】./"
+// phoneSeparators are the characters citizens put between digit groups,
+// including the commas and the enumeration comma 、 of a number spelled in
+// Chinese numerals. NFKC has already turned full-width forms into these
+// ASCII ones.
+const phoneSeparators = " \t-‐‑–—()[]【】./,、"
 
 // ParsePhone parses a mainland China phone number written the way citizens
 // write them: with spaces, hyphens or brackets, in full-width digits, and with
