@@ -44,6 +44,8 @@ func (s *Server) consoleAct(act ticket.Action) http.HandlerFunc {
 		if act == ticket.ActDispatch {
 			cmd.Tag = strings.TrimSpace(r.PostFormValue("tag"))
 			cmd.Kind = strings.TrimSpace(r.PostFormValue("kind"))
+			cmd.TagShown = r.PostFormValue("tag_shown")
+			cmd.KindShown = r.PostFormValue("kind_shown")
 		}
 		if _, err := s.svc.Act(r.Context(), cmd); err != nil {
 			s.consoleError(w, r, err)

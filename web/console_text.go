@@ -163,6 +163,7 @@ var consoleTexts = map[string][2]string{
 	"in.tag":           {"标签（可更正）", "Tag (correct it if wrong)"},
 	"in.kind":          {"更正为", "Change to"},
 	"in.kind_dispatch": {"类型（可更正）", "Kind (correct it if wrong)"},
+	"in.kind_none":     {"未定（不填）", "Not set (leave it)"},
 	"in.reply":         {"答复内容", "Reply"},
 	"in.needs_rect":    {"涉及整改", "Rectification needed"},
 	"in.rectified":     {"已整改到位", "Rectified"},

@@ -304,6 +304,11 @@ func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []action
 			f.Units = v.s.dispatchUnitOptions(f.Suggested)
 			f.Tags = v.s.dispatchTagOptions(t.Tag)
 			f.Kinds = v.kindOptions(t)
+			if f.Kinds != nil && t.Kind == "" {
+				// Without this choice the browser would send the first kind,
+				// recorded as a staff correction nobody made.
+				f.Kinds = append([]selectOption{{Value: "", Label: v.T("in.kind_none"), Selected: true}}, f.Kinds...)
+			}
 		case ticket.ActSupervise:
 			f.DefaultDue = v.now.Add(48 * time.Hour).In(v.s.prof.Location).Format("2006-01-02T15:04")
 		case ticket.ActGrantExtension:

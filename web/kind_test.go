@@ -246,3 +246,60 @@ func formHTML(t *testing.T, page, id string) string {
 	}
 	return page[start : start+end]
 }
+
+// TestDispatchFormStaleAndUnsetKind checks two dispatch forms: one for a
+// ticket without a kind, which offers "not set" so that dispatching records
+// no kind nobody chose, and one that went stale because another member of
+// the centre changed the kind, which gets 409 and keeps that change.
+func TestDispatchFormStaleAndUnsetKind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		ctx := context.Background()
+		unset, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: "请问办理居住证需要带哪些材料"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Kind: "咨询", Body: "建议在小学门口安排交警值守"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		centre := e.browser(t)
+		centre.signIn("centre1")
+		queue := centre.get("/console/triage")
+		form := formHTML(t, queue.body, "f-dispatch-"+itoa(unset.ID))
+		if !strings.Contains(form, `<option value="" selected>未定（不填）</option>`) {
+			t.Fatalf("dispatch form of a ticket without a kind does not offer 未定 chosen:\n%s", form)
+		}
+		csrf := formToken(t, queue.body)
+		post := func(tk *ticket.Ticket, kind string) reply {
+			t.Helper()
+			return centre.post("/console/tickets/"+itoa(tk.ID)+"/dispatch", url.Values{"csrf_token": {csrf},
+				"unit": {"ps-dongguan"}, "kind": {kind}, "kind_shown": {tk.Kind}, "tag_shown": {tk.Tag},
+				"back": {"/console/triage"}})
+		}
+		if r := post(unset, ""); r.status != http.StatusSeeOther {
+			t.Fatalf("dispatch without a kind: %d", r.status)
+		}
+		if kinds, err := classify.Corrections(ctx, db, "kind"); err != nil || len(kinds) != 0 {
+			t.Errorf("kind examples after dispatching without a kind: %v (%v), want none", kinds, err)
+		}
+
+		other, err := org.AccountByName(ctx, db, "centre2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Rekind(ctx, other.Actor(), stale.ID, "建议"); err != nil {
+			t.Fatal(err)
+		}
+		if r := post(stale, "咨询"); r.status != http.StatusConflict {
+			t.Errorf("stale dispatch form: %d, want 409", r.status)
+		}
+		d, err := e.svc.Get(ctx, other.Actor(), stale.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Ticket.Kind != "建议" || d.Ticket.State != ticket.Triage {
+			t.Errorf("after the stale form: kind %q state %s, want 建议 and still in triage", d.Ticket.Kind, d.Ticket.State)
+		}
+	})
+}

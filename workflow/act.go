@@ -32,6 +32,10 @@ type Command struct {
 	// transaction: the deadlines follow the new tag, and a dispatch that
 	// fails leaves both as they were. Other actions take neither.
 	Tag, Kind string
+	// TagShown and KindShown, when set, are the tag and kind the form showed
+	// staff. A ticket whose tag or kind changed since returns ErrConflict,
+	// so that a stale form cannot undo another member's correction.
+	TagShown, KindShown string
 }
 
 // Act applies a command and the automatic steps that follow it: a reopened
@@ -179,6 +183,9 @@ func (s *Service) correctBeforeDispatch(ctx context.Context, tx *store.Tx, c Com
 	at time.Time) error {
 	if (c.Tag == "" && c.Kind == "") || !slices.Contains(ticket.Available(t, c.Actor), c.Action) {
 		return nil
+	}
+	if (c.TagShown != "" && c.TagShown != t.Tag) || (c.KindShown != "" && c.KindShown != t.Kind) {
+		return fmt.Errorf("ticket %d: its tag or kind changed since the form was shown: %w", t.ID, ErrConflict)
 	}
 	if c.Tag != "" {
 		if err := s.retagTx(ctx, tx, c.Actor, t, c.Tag, at); err != nil {
