@@ -71,8 +71,9 @@ func LoadOrCreateKeyForDB(ctx context.Context, q store.Querier, path, origin str
 	abs, _ := filepath.Abs(path)
 	return nil, fmt.Errorf("%w: %s does not exist, and the database holds audit checkpoints up to tree size %d "+
 		"signed with key %s, so minyi does not create a new signing key for it. "+
-		"Set MINYI_AUDIT_KEY (or --signing-key) to the key file of the server that signed them, "+
-		"and MINYI_AUDIT_CHECKPOINTS (or --checkpoints) to its checkpoint file; "+
+		"Set MINYI_AUDIT_KEY to the key file of the server that signed them, "+
+		"and MINYI_AUDIT_CHECKPOINTS to its checkpoint file (the audit commands also take --signing-key "+
+		"and --checkpoints); "+
 		"copy the key file securely (mode 0600) if that server runs on another machine",
 		ErrKeyNotFound, abs, last.Size, noteSigners(last.Note))
 }

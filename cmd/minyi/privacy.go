@@ -59,7 +59,9 @@ func purgePersonalData(ctx context.Context, a *app, now time.Time, dryRun bool) 
 const keyFixHint = "Set " + privacy.KeysFileEnv + " to the absolute path of the key file the database was set up with " +
 	"(the first server logged its path when it created it: DBFILE.keys beside a SQLite file, " +
 	"or minyi-PROFILE.keys in that server's working folder with PostgreSQL), " +
-	"and copy that file securely (mode 0600) if the first server runs on another machine"
+	"and copy that file securely (mode 0600) if the first server runs on another machine. " +
+	"A server also needs the first server's audit key and checkpoint file: set MINYI_AUDIT_KEY and " +
+	"MINYI_AUDIT_CHECKPOINTS too"
 
 // rejectNewKeyFile returns an error when the database already depends on
 // personal-data keys, so that no process creates a second key set for it.

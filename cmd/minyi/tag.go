@@ -93,6 +93,9 @@ func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlag
 		}
 		return f, usageError{err.Error()}
 	}
+	if err := checkHead(f.head); err != nil {
+		return f, err
+	}
 	if f.in == "" {
 		return f, usageError{"缺少 --in FILE: missing the input file"}
 	}
@@ -100,6 +103,19 @@ func parseTagFlags(a *app, name string, args []string, withMethod bool) (tagFlag
 		return f, usageError{fmt.Sprintf("多余的参数 unexpected arguments: %v", fs.Args())}
 	}
 	return f, nil
+}
+
+// tagHeads are the heads the service predicts with. A model of another head
+// would be stored and activated but never used.
+var tagHeads = []string{"tag", "kind"}
+
+// checkHead returns a usage error unless head is one of tagHeads.
+func checkHead(head string) error {
+	if !slices.Contains(tagHeads, head) {
+		return usageError{fmt.Sprintf("--head %q: 未知的模型头 unknown head; the service uses %s", head,
+			strings.Join(tagHeads, " and "))}
+	}
+	return nil
 }
 
 // anyLabelsUsage is the help text of --any-labels.
@@ -165,10 +181,15 @@ func runTagTrain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !f.anyLabels {
-		if err := checkProfileLabels(a, f.head, examples); err != nil {
+	if err := checkProfileLabels(a, f.head, examples); err != nil {
+		if !f.anyLabels {
 			return err
 		}
+		// The model becomes active, and the service drops every prediction
+		// outside the profile, so a live database loses its kinds or tags.
+		fmt.Fprintf(a.stderr, "注意 warning: %v\n  this model becomes the active %s model, and the service ignores "+
+			"its labels that the profile lacks, so new tickets get none from it; train experiments on a "+
+			"database of their own (--db) and roll back here with minyi tag rollback --head %s\n", err, f.head, f.head)
 	}
 
 	train, held := classify.Split(examples)

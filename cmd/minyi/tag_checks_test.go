@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -300,4 +301,23 @@ func TestScheduledRetrainRefusals(t *testing.T) {
 			t.Errorf("active after the refused runs = v%d, want v1", v)
 		}
 	})
+}
+
+// TestTagUnknownHead rejects a head the service does not use, such as the
+// typo kinds, before anything is read or stored.
+func TestTagUnknownHead(t *testing.T) {
+	a := &app{cfg: config{Profile: "police"}, stdout: io.Discard, stderr: io.Discard,
+		log: slog.New(slog.DiscardHandler)}
+	for _, args := range [][]string{
+		{"train", "--head", "kinds", "--in", "x.jsonl"},
+		{"eval", "--head", "nope", "--in", "x.jsonl"},
+		{"retrain", "--head", "kinds", "--base", "x.jsonl"},
+		{"rollback", "--head", "nope"},
+		{"list", "--head", "nope"},
+	} {
+		var ue usageError
+		if err := runTag(context.Background(), a, args); !errors.As(err, &ue) {
+			t.Errorf("tag %v: %v, want a usage error", args, err)
+		}
+	}
 }

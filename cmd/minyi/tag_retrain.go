@@ -34,6 +34,9 @@ func parseTagSubFlags(a *app, name string, args []string, extra func(fs *flag.Fl
 	if fs.NArg() > 0 {
 		return "", usageError{fmt.Sprintf("多余的参数 unexpected arguments: %v", fs.Args())}
 	}
+	if err := checkHead(*head); err != nil {
+		return "", err
+	}
 	return *head, nil
 }
 
