@@ -217,6 +217,9 @@ func CheckChannel(name string) error {
 
 func (sub *Submission) validate() error {
 	sub.Channel = strings.TrimSpace(sub.Channel)
+	// A channel that pads its ids, or sends one of blanks, means the same id
+	// or none, as an import treats a blank id cell.
+	sub.ExternalID = strings.TrimSpace(sub.ExternalID)
 	if err := CheckChannel(sub.Channel); err != nil {
 		return err
 	}
@@ -626,10 +629,17 @@ var errDuplicate = errors.New("duplicate external id")
 // ticket created earlier under its external id. Text is compared masked,
 // because that is what the ticket keeps.
 func (s *Service) sameItem(t *ticket.Ticket, sub Submission) error {
-	if t.Title == s.opts.Protector.Mask(sub.Title) && t.Body == s.opts.Protector.Mask(sub.Body) {
+	if sameText(t.Title, s.opts.Protector.Mask(sub.Title)) && sameText(t.Body, s.opts.Protector.Mask(sub.Body)) {
 		return nil
 	}
 	return fmt.Errorf("%w: channel %s, id %q (ticket %d)", ErrIDReused, sub.Channel, sub.ExternalID, t.ID)
+}
+
+// sameText reports whether a and b are the same text but for white space at
+// either end and Windows line ends, which a channel's resend may change.
+func sameText(a, b string) bool {
+	clean := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	return clean(a) == clean(b)
 }
 
 // applyDecisionWith records the tag and moves a received ticket to a unit or

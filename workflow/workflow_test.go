@@ -194,6 +194,33 @@ func TestSubmitConcurrentIDReuse(t *testing.T) {
 	})
 }
 
+// TestSubmitResendWithWhiteSpace resends an item with a padded external id
+// and its text with a trailing space and Windows line ends: it is the same
+// item, not a new ticket and not a reused id. An id of blanks is no id.
+func TestSubmitResendWithWhiteSpace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		first, created, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", ExternalID: "WS-1",
+			Title: "路灯", Body: "路灯坏了\n很黑"})
+		if err != nil || !created {
+			t.Fatalf("first: created %v, err %v", created, err)
+		}
+		again, created, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", ExternalID: " WS-1 ",
+			Title: "路灯 ", Body: "路灯坏了\r\n很黑\r\n"})
+		if err != nil || created || again.ID != first.ID {
+			t.Errorf("padded resend: created %v, id %d (first %d), err %v", created, again.ID, first.ID, err)
+		}
+		for i := range 2 {
+			_, created, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", ExternalID: "   ",
+				Body: fmt.Sprintf("第%d件：噪音", i)})
+			if err != nil || !created {
+				t.Errorf("blank id %d: created %v, err %v; want a new ticket each time", i, created, err)
+			}
+		}
+	})
+}
+
 func TestSubmitRejectsBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
