@@ -58,3 +58,16 @@ func TestOpenMailFolderListsSubfolders(t *testing.T) {
 		t.Errorf("ignored %v, want [%s]", got, want)
 	}
 }
+
+// TestOpenHeaderOnly rejects a CSV file and a workbook that hold a header
+// row and nothing else, instead of importing nothing and succeeding.
+func TestOpenHeaderOnly(t *testing.T) {
+	path := writeFile(t, "header.csv", []byte("标题,内容\r\n"))
+	if _, err := Open(path, ReadOptions{}); !errors.Is(err, ErrEmpty) {
+		t.Errorf("header-only CSV: %v, want ErrEmpty", err)
+	}
+	book := buildWorkbook(t, false, map[string][][]any{"工单": {{"标题", "内容"}}}, "工单")
+	if _, err := Open(writeFile(t, "header.xlsx", book), ReadOptions{}); !errors.Is(err, ErrEmpty) {
+		t.Errorf("header-only workbook: %v, want ErrEmpty", err)
+	}
+}

@@ -99,6 +99,10 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, filepath.Base(path))
 	}
+	if r.Len() == 0 {
+		return nil, fmt.Errorf("intake: %w: %s has a header but no rows below it; export it again", ErrEmpty,
+			filepath.Base(path))
+	}
 	return r, nil
 }
 

@@ -167,6 +167,9 @@ func jsonErrorText(err error) string {
 	switch {
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "" && strings.HasPrefix(typ.Value, "number") &&
+		strings.HasSuffix(jsonKind(typ.Type), "number"):
+		return fmt.Sprintf("field %q is out of range for %s", typ.Field, jsonKind(typ.Type))
 	case errors.As(err, &typ) && typ.Field != "":
 		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
 	case errors.As(err, &typ):

@@ -299,6 +299,7 @@ func TestAPIBodyErrors(t *testing.T) {
 		}{
 			{"invalid UTF-8", "{\"channel\":\"12345\",\"title\":\"\xff\xfe\"}", "not valid UTF-8"},
 			{"wrong type", `{"channel":"12345","body":"路灯","lat":"北纬"}`, `field "lat" must be a number, not string`},
+			{"number out of range", `{"channel":"12345","body":"路灯","lat":1e309}`, `field "lat" is out of range for a number`},
 			{"array", `[1,2]`, "the body must be an object, not array"},
 			{"empty", ``, "the body is empty"},
 			{"cut short", `{"channel":"12345","body":"路灯`, "ends too early"},

@@ -175,15 +175,18 @@ func TestProgressLookupNormalisesInput(t *testing.T) {
 			"lower case with spaces":     {"code": {" " + strings.ToLower(code[:5]) + " " + strings.ToLower(code[5:]) + " "}, "last4": {last4}},
 			"full-width code and digits": {"code": {fullWidthASCII(code)}, "last4": {fullWidthASCII(last4)}},
 			"hyphen and spaced digits":   {"code": {code[:5] + "-" + code[5:]}, "last4": {last4[:2] + " " + last4[2:]}},
+			"copied with a full stop":    {"code": {"查询码：" + code + "。"}, "last4": {last4}},
 		} {
 			status, page := citizenPost(t, c, e.srv.URL+"/p", proof)
 			if status != http.StatusOK || !strings.Contains(page, "查询码：<strong>"+code+"</strong>") {
 				t.Errorf("%s: status %d, want the progress page of %s\n%.1000s", name, status, code, page)
 			}
 		}
-		if status, page := citizenPost(t, c, e.srv.URL+"/p", url.Values{"code": {code}, "last4": {"１２３"}}); status != http.StatusUnprocessableEntity ||
-			!strings.Contains(page, "后四位") {
-			t.Errorf("three digits: status %d, want 422", status)
+		for _, last := range []string{"１２３", "幺幺幺幺"} {
+			status, page := citizenPost(t, c, e.srv.URL+"/p", url.Values{"code": {code}, "last4": {last}})
+			if status != http.StatusUnprocessableEntity || !strings.Contains(page, "后四位应是 4 个数字") {
+				t.Errorf("last four %q: status %d, want 422 saying it needs 4 digits", last, status)
+			}
 		}
 	})
 }

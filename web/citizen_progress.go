@@ -75,8 +75,13 @@ func (c *citizen) checkProof(r *http.Request) (*workflow.Detail, string, string,
 	if !c.allowLookup(r) {
 		return nil, code, last4, retry("查询太频繁，请过一会儿再试。", http.StatusTooManyRequests)
 	}
-	if code == "" || len(code) > 20 || len(last4) != 4 || strings.Trim(last4, "0123456789") != "" {
+	switch {
+	case code == "" && last4 == "":
 		return nil, code, last4, retry("请填写查询码和电话号码的后四位。", http.StatusUnprocessableEntity)
+	case code == "" || len(code) > 20:
+		return nil, code, last4, retry("请填写回执上的查询码（10 位字母和数字）。", http.StatusUnprocessableEntity)
+	case len(last4) != 4 || strings.Trim(last4, "0123456789") != "":
+		return nil, code, last4, retry("电话号码后四位应是 4 个数字，例如 5678。", http.StatusUnprocessableEntity)
 	}
 	d, err := c.s.svc.CheckProgress(r.Context(), code, last4)
 	if errors.Is(err, workflow.ErrNotFound) {
@@ -91,10 +96,16 @@ func (c *citizen) checkProof(r *http.Request) (*workflow.Detail, string, string,
 
 // normalizeTrackingCode turns a typed tracking code into the form it was
 // issued in: NFKC turns full-width letters and digits into ASCII, and letters
-// become upper case. Spaces and hyphens, which citizens put between groups,
-// are dropped, because the code alphabet (ticket.TrackingAlphabet) has neither.
+// become upper case. Everything else, such as the spaces and hyphens citizens
+// put between groups or the 。 copied with the code, is dropped, because the
+// code alphabet (ticket.TrackingAlphabet) has only letters and digits.
 func normalizeTrackingCode(s string) string {
-	return strings.ToUpper(normalizeDigits(s))
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, strings.ToUpper(norm.NFKC.String(s)))
 }
 
 // normalizeDigits returns s in NFKC, so full-width digits become ASCII, and
