@@ -47,7 +47,7 @@ var rolePermissions = map[ticket.Role][]Permission{
 		ActionPermission(ticket.ActDenyExtension), ActionPermission(ticket.ActInviteCohandler),
 		PermConsoleTriage, PermConsoleReview, PermConsoleSupervision, PermAlertRead, PermAlertAck, PermOfficerRead,
 		PermTicketContact, PermRoutingQuality, PermHotRead, ActionPermission(workflow.ActUnmerge),
-		ActionPermission(workflow.ActRekind), PermTicketPhoneHint},
+		ActionPermission(workflow.ActRekind), PermTicketPhoneHint, ActionPermission(workflow.ActDismissDuplicate)},
 	ticket.RoleHandler: {PermTicketList, PermTicketRead, PermUnitList, PermSelf, PermOfficerRead, PermTicketContact,
 		ActionPermission(ticket.ActAccept), ActionPermission(ticket.ActReply), ActionPermission(ticket.ActReturn),
 		ActionPermission(ticket.ActRequestExtension), ActionPermission(ticket.ActInviteCohandler),

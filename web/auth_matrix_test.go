@@ -62,6 +62,7 @@ var wantRoles = map[web.Permission][]ticket.Role{
 	web.PermHotRead:            {ticket.RoleCentre, ticket.RoleLeader},
 	"ticket:unmerge":           {ticket.RoleCentre},
 	"ticket:rekind":            {ticket.RoleCentre},
+	"ticket:dismiss_duplicate": {ticket.RoleCentre},
 }
 
 func roleIn(r ticket.Role, rs []ticket.Role) bool {

@@ -57,6 +57,8 @@ func (s *Server) consoleRoutes() []Route {
 		{"GET", "/console/alerts", PermAlertRead, s.alertsJSON},
 		{"POST", "/console/alerts/{id}/ack", PermAlertAck, s.alertAck},
 		{"POST", "/console/tickets/{id}/kind", ActionPermission(workflow.ActRekind), s.consoleRekind},
+		{"POST", "/console/tickets/{id}/dismiss-duplicate", ActionPermission(workflow.ActDismissDuplicate),
+			s.consoleDismissDuplicate},
 	}
 	for _, act := range consoleActions() {
 		routes = append(routes, Route{"POST", "/console/tickets/{id}/" + string(act), ActionPermission(act),

@@ -208,6 +208,7 @@ var consoleTexts = map[string][2]string{
 	"action.invite_cohandler":   {"邀请协办", "Invite a co-handling unit"},
 	"action.note":               {"添加备注", "Add a note"},
 	"action.unmerge":            {"撤销合并", "Unmerge"},
+	"action.dismiss_duplicate":  {"不是重复", "Not a duplicate"},
 
 	"state.received":        {"已受理", "Received"},
 	"state.triage":          {"待分拣", "In triage"},
@@ -264,6 +265,7 @@ var consoleTexts = map[string][2]string{
 	"detail.attempt":             {"第几次联系", "attempt"},
 	"detail.from_tag":            {"原标签", "old tag"},
 	"detail.to_tag":              {"新标签", "new tag"},
+	"detail.duplicate_of":        {"疑似重复的工单", "suggested duplicate of"},
 	"detail.from_source":         {"原标签来源", "old tag source"},
 	"detail.from_confidence":     {"原置信度", "old confidence"},
 	"detail.route":               {"派单方式", "routed by"},

@@ -115,6 +115,7 @@ var knownCauses = compileCauses([]knownCause{
 	{format: "a ticket cannot be merged into itself", zh: "工单不能并入它自己。"},
 	{format: "merge target %d not found", zh: "要并入的工单 {1} 不存在。"},
 	{format: "merge target %d is already %s", zh: "要并入的工单 {1} 已是“{2:state}”状态，不能再并入。"},
+	{format: "ticket %d has no open suggestion that it duplicates ticket %d", zh: "工单 {1} 没有待处理的与工单 {2} 重复的提示，可能已被合并或标为不是重复。"},
 	{format: "ticket %d was merged into %d, whose reply is not approved yet",
 		zh: "工单 {1} 已并入工单 {2}，该工单的答复尚未审核通过，暂不能回访。"},
 	{format: "only a reply carries attachments", zh: "只有答复可以带附件。"},

@@ -132,6 +132,8 @@ func TestCauseChineseKnownCauses(t *testing.T) {
 		{fmt.Errorf("%w: a ticket cannot be merged into itself", inv), "工单不能并入它自己。"},
 		{fmt.Errorf("%w: merge target %d not found", inv, 7), "要并入的工单 7 不存在。"},
 		{fmt.Errorf("%w: merge target %d is already %s", inv, 7, ticket.Closed), "要并入的工单 7 已是“已结案”状态，不能再并入。"},
+		{fmt.Errorf("%w: ticket %d has no open suggestion that it duplicates ticket %d", inv, 8, 7),
+			"工单 8 没有待处理的与工单 7 重复的提示，可能已被合并或标为不是重复。"},
 		{fmt.Errorf("%w: ticket %d was merged into %d, whose reply is not approved yet", inv, 8, 7),
 			"工单 8 已并入工单 7，该工单的答复尚未审核通过，暂不能回访。"},
 		{fmt.Errorf("%w: only a reply carries attachments", inv), "只有答复可以带附件。"},

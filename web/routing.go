@@ -27,6 +27,7 @@ func (s *Server) routingRoutes() []Route {
 		{"GET", "/api/hot", PermHotRead, s.hotIssues},
 		{"GET", "/api/tickets/{id}/duplicates", PermTicketRead, s.duplicates},
 		{"POST", "/api/tickets/{id}/unmerge", ActionPermission(workflow.ActUnmerge), s.unmerge},
+		{"POST", "/api/tickets/{id}/dismiss-duplicate", ActionPermission(workflow.ActDismissDuplicate), s.dismissDuplicate},
 		{"GET", "/api/tickets/{id}/review-hints", PermTicketRead, s.reviewHints},
 	}
 }
@@ -154,6 +155,54 @@ func (s *Server) unmerge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "state": t.State, "unit_id": t.UnitID})
+}
+
+// dismissRequest is the body of POST /api/tickets/{id}/dismiss-duplicate.
+type dismissRequest struct {
+	DuplicateOf int64 `json:"duplicate_of"`
+}
+
+// dismissDuplicate marks a duplicate suggestion of a ticket as wrong.
+func (s *Server) dismissDuplicate(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	id, err := ticketID(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var req dismissRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if err := s.svc.DismissDuplicate(r.Context(), acct.Actor(), id, req.DuplicateOf); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ticket_id": id, "duplicate_of": req.DuplicateOf, "status": "dismissed"})
+}
+
+// consoleDismissDuplicate handles the 不是重复 button of a suggestion on the
+// ticket page and returns to the page.
+func (s *Server) consoleDismissDuplicate(w http.ResponseWriter, r *http.Request) {
+	acct, _ := AccountFrom(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, maxConsoleFormBytes)
+	id, err := ticketID(r)
+	if err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	of, err := strconv.ParseInt(r.PostFormValue("duplicate_of"), 10, 64)
+	if err != nil || of <= 0 {
+		s.consoleError(w, r, fmt.Errorf("%w: ticket number %q is not a positive number", ticket.ErrInvalidInput,
+			r.PostFormValue("duplicate_of")))
+		return
+	}
+	if err := s.svc.DismissDuplicate(r.Context(), acct.Actor(), id, of); err != nil {
+		s.consoleError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, withDone(safeBack(r.PostFormValue("back")), workflow.ActDismissDuplicate), http.StatusSeeOther)
 }
 
 func (s *Server) reviewHints(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"minyi/store"
@@ -104,5 +106,61 @@ func TestRoutingAPI(t *testing.T) {
 				t.Fatalf("review hints: %d %v, want hints for a form reply", st, body)
 			}
 		})
+	})
+}
+
+// TestDismissDuplicate dismisses a duplicate suggestion from the ticket page
+// as centre staff: the page stops offering the merge, the timeline records
+// the step, and a second dismissal, a station's and one through the API for
+// an unknown suggestion are refused.
+func TestDismissDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		ctx := context.Background()
+		submit := func(body string) *ticket.Ticket {
+			t.Helper()
+			tk, _, err := e.svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tk
+		}
+		older, newer := submit("锦绣花园门口夜间烧烤噪音"), submit("锦绣花园门口烧烤噪音很大")
+		if err := e.svc.SuggestDuplicate(ctx, newer.ID, older.ID, 0.9, []string{"text 90% alike"}); err != nil {
+			t.Fatal(err)
+		}
+		page := "/console/tickets/" + itoa(newer.ID)
+		centre := e.browser(t)
+		centre.signIn("centre1")
+		before := centre.get(page)
+		if !strings.Contains(before.body, `action="/console/tickets/`+itoa(newer.ID)+`/dismiss-duplicate"`) {
+			t.Fatalf("ticket page offers no 不是重复 button:\n%.2000s", before.body)
+		}
+		csrf := formToken(t, before.body)
+		form := url.Values{"csrf_token": {csrf}, "duplicate_of": {itoa(older.ID)}, "back": {page}}
+		if r := centre.post(page+"/dismiss-duplicate", form); r.status != http.StatusSeeOther {
+			t.Fatalf("dismiss: %d %s", r.status, r.body)
+		}
+		after := centre.get(page)
+		if strings.Contains(after.body, "/merge\"") && strings.Contains(after.body, `name="into" value="`+itoa(older.ID)+`"`) {
+			t.Errorf("page still offers the merge into #%d after the dismissal", older.ID)
+		}
+		if !strings.Contains(after.body, "<b>不是重复</b>") {
+			t.Errorf("timeline lacks the dismissal")
+		}
+		if r := centre.post(page+"/dismiss-duplicate", form); r.status != http.StatusBadRequest {
+			t.Errorf("second dismissal: %d, want 400", r.status)
+		}
+		sg, err := e.svc.Suggestions(ctx, newer.ID)
+		if err != nil || len(sg) != 1 || sg[0].Status != "dismissed" {
+			t.Errorf("suggestions = %+v (%v), want one dismissed", sg, err)
+		}
+
+		station := e.browser(t)
+		stationCSRF := station.signIn("dongguan")
+		if r := station.post(page+"/dismiss-duplicate", url.Values{"csrf_token": {stationCSRF},
+			"duplicate_of": {itoa(older.ID)}}); r.status != http.StatusForbidden {
+			t.Errorf("station dismisses: %d, want 403", r.status)
+		}
 	})
 }

@@ -116,19 +116,48 @@ func (s *Service) Followers(ctx context.Context, lead int64) ([]*ticket.Ticket, 
 // duplicate suggestion between them merged. It is the one-click merge of a
 // suggestion.
 func (s *Service) MergeDuplicate(ctx context.Context, actor ticket.Actor, id, lead int64) (*ticket.Ticket, error) {
-	t, err := s.Act(ctx, Command{TicketID: id, Actor: actor, Action: ticket.ActMerge, Input: ticket.Input{Into: lead}})
-	if err != nil {
-		return nil, err
+	// Act marks the suggestion merged in the merge's transaction.
+	return s.Act(ctx, Command{TicketID: id, Actor: actor, Action: ticket.ActMerge, Input: ticket.Input{Into: lead}})
+}
+
+// ActDismissDuplicate records that centre staff judged a duplicate
+// suggestion wrong: the two tickets are different matters.
+const ActDismissDuplicate ticket.Action = "dismiss_duplicate"
+
+// DismissDuplicate marks the suggestion that ticket id duplicates
+// duplicateOf as dismissed, so the ticket page stops offering the merge, and
+// records an ActDismissDuplicate event. Only centre staff may dismiss
+// (ticket.ErrForbidden otherwise). A suggestion that does not exist or is no
+// longer "suggested" returns ticket.ErrInvalidInput.
+func (s *Service) DismissDuplicate(ctx context.Context, actor ticket.Actor, id, duplicateOf int64) error {
+	if actor.Role != ticket.RoleCentre {
+		return fmt.Errorf("ticket %d: role %s may not dismiss a duplicate suggestion: %w", id, actor.Role,
+			ticket.ErrForbidden)
 	}
-	// NOTE: the status update runs after Act's transaction. A crash between
-	// the two leaves the suggestion "suggested" on a merged ticket, and only
-	// the ticket's state then shows the merge.
-	_, err = s.db.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'merged', updated_at = ?
-		WHERE ticket_id = ? AND duplicate_of = ?`, s.opts.Now().UnixMilli(), id, lead)
-	if err != nil {
-		return nil, fmt.Errorf("workflow: duplicate suggestion of ticket %d: %w", id, err)
-	}
-	return t, nil
+	now := s.opts.Now().UTC().Truncate(time.Millisecond)
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		t, err := loadTicket(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ticket_duplicates SET status = 'dismissed', updated_at = ?
+			WHERE ticket_id = ? AND duplicate_of = ? AND status = 'suggested'`, now.UnixMilli(), id, duplicateOf)
+		if err != nil {
+			return fmt.Errorf("workflow: duplicate suggestion of ticket %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: ticket %d has no open suggestion that it duplicates ticket %d",
+				ticket.ErrInvalidInput, id, duplicateOf)
+		}
+		ev := ticket.Event{TicketID: id, At: now, ActorID: actor.ID, ActorName: actor.Name, ActorRole: actor.Role,
+			Action: ActDismissDuplicate, From: t.State, To: t.State, UnitID: t.UnitID,
+			Details: map[string]string{"duplicate_of": strconv.FormatInt(duplicateOf, 10)}}
+		if err := insertEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
+			Purpose: string(ActDismissDuplicate), Result: "ok"})
+	})
 }
 
 // SuggestDuplicate records that ticket id looks like a duplicate of
