@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"minyi/dispatch"
 	"minyi/review"
@@ -201,24 +202,32 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request) {
 		data.Contact = s.newContactForm(acct.Role)
 	}
 	for _, ev := range d.Events {
-		data.Events = append(data.Events, timelineEvent{Event: ev, Lines: timelineDetails(ev.Details)})
+		data.Events = append(data.Events, timelineEvent{Event: ev, Lines: timelineDetails(ev.Details, s.prof.Location)})
 	}
 	v.Data = data
 	s.render(w, r, http.StatusOK, "ticket", v)
 }
 
-func timelineDetails(m map[string]string) []timelineDetail {
+// timelineDetails returns the details of an event in display order. Times,
+// which events store in UTC (RFC 3339), are shown in loc, the profile's zone.
+func timelineDetails(m map[string]string, loc *time.Location) []timelineDetail {
 	var out []timelineDetail
 	seen := map[string]bool{}
+	show := func(val string) string {
+		if at, err := time.Parse(time.RFC3339, val); err == nil && loc != nil {
+			return at.In(loc).Format("2006-01-02 15:04")
+		}
+		return val
+	}
 	for _, k := range timelineDetailKeys {
 		if val, ok := m[k]; ok && val != "" {
-			out = append(out, timelineDetail{k, val})
+			out = append(out, timelineDetail{k, show(val)})
 			seen[k] = true
 		}
 	}
 	for k, val := range m {
 		if !seen[k] && val != "" && k != workflow.DetailExplainFeatures { // shown beside the tag
-			out = append(out, timelineDetail{k, val})
+			out = append(out, timelineDetail{k, show(val)})
 		}
 	}
 	return out

@@ -582,3 +582,34 @@ func TestConsoleTicketPageChannelAndReturnReason(t *testing.T) {
 		}
 	})
 }
+
+// TestTimelineTimesInProfileZone supervises a ticket with a deadline typed
+// in Beijing time: the timeline shows it as typed, not in UTC as stored.
+func TestTimelineTimesInProfileZone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConsoleEnv(t, db)
+		s := seedConsole(t, e.svc)
+		centre := e.browser(t)
+		csrf := centre.signIn("centre1")
+		page := "/console/tickets/" + itoa(s.dongguan.ID)
+		due := time.Now().In(shanghai(t)).AddDate(0, 0, 3).Format("2006-01-02") + "T18:00"
+		r := centre.post(page+"/supervise", url.Values{"csrf_token": {csrf}, "due": {due}, "reason": {"测试"}, "back": {page}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("supervise: %d %.500s", r.status, r.body)
+		}
+		want := "<td>" + strings.Replace(due, "T", " ", 1) + "</td>"
+		if body := centre.get(page).body; !strings.Contains(body, want) {
+			t.Errorf("timeline lacks the deadline as typed, %s", want)
+		}
+	})
+}
+
+// shanghai returns the zone of the built-in profiles.
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
