@@ -95,3 +95,25 @@ func (b bounds) where(col string) (string, []any) {
 	}
 	return sql, args
 }
+
+// Days that ParseDay accepts. The rollup tables key days by their
+// YYYY-MM-DD text, which sorts as time does only for four-digit years, and
+// minyi holds nothing received before 2000.
+const (
+	FirstDay = "2000-01-01"
+	LastDay  = "2999-12-31"
+)
+
+// ParseDay parses a calendar day YYYY-MM-DD in loc and returns its start.
+// A day before FirstDay or after LastDay is an error too, so that a typo such
+// as 9999-12-31 cannot make every figure zero.
+func ParseDay(s string, loc *time.Location) (time.Time, error) {
+	d, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if s < FirstDay || s > LastDay {
+		return time.Time{}, fmt.Errorf("kpi: day %s is outside %s to %s", s, FirstDay, LastDay)
+	}
+	return d, nil
+}

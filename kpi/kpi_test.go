@@ -447,3 +447,21 @@ func TestFilterRejectsReversedRange(t *testing.T) {
 		t.Fatal("Compute with To before From: no error")
 	}
 }
+
+// TestParseDayRange accepts days from 2000 to 2999 and rejects days outside,
+// whose YYYY-MM-DD text would not sort with the rollups' keys.
+func TestParseDayRange(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	for _, c := range []struct {
+		day string
+		ok  bool
+	}{
+		{"2000-01-01", true}, {"2026-12-05", true}, {"2999-12-31", true},
+		{"1999-12-31", false}, {"3000-01-01", false}, {"9999-12-31", false}, {"2026-13-01", false}, {"2026/12/05", false},
+	} {
+		_, err := kpi.ParseDay(c.day, loc)
+		if (err == nil) != c.ok {
+			t.Errorf("ParseDay(%q): %v, want ok %v", c.day, err, c.ok)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"minyi/kpi"
 	"minyi/org"
 	"minyi/ticket"
 	"minyi/workflow"
@@ -472,14 +473,16 @@ func (s *Server) getKPI(w http.ResponseWriter, r *http.Request) {
 	var from, to time.Time
 	var err error
 	if v := q.Get("from"); v != "" {
-		if from, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
-			writeError(w, r, s.log, fmt.Errorf("%w: from %q is not YYYY-MM-DD", errBadRequest, v))
+		if from, err = kpi.ParseDay(v, loc); err != nil {
+			writeError(w, r, s.log, fmt.Errorf("%w: from %q is not a day YYYY-MM-DD from %s to %s", errBadRequest, v,
+				kpi.FirstDay, kpi.LastDay))
 			return
 		}
 	}
 	if v := q.Get("to"); v != "" {
-		if to, err = time.ParseInLocation("2006-01-02", v, loc); err != nil {
-			writeError(w, r, s.log, fmt.Errorf("%w: to %q is not YYYY-MM-DD", errBadRequest, v))
+		if to, err = kpi.ParseDay(v, loc); err != nil {
+			writeError(w, r, s.log, fmt.Errorf("%w: to %q is not a day YYYY-MM-DD from %s to %s", errBadRequest, v,
+				kpi.FirstDay, kpi.LastDay))
 			return
 		}
 	}
@@ -500,6 +503,9 @@ func (s *Server) getKPI(w http.ResponseWriter, r *http.Request) {
 			writeError(w, r, s.log, fmt.Errorf("unit %q: %w", unit, workflow.ErrNotFound))
 			return
 		}
+	}
+	if s.isRootUnit(unit) {
+		unit = "" // every ticket, those in triage included
 	}
 	if s.kpi == nil {
 		writeError(w, r, s.log, fmt.Errorf("web: no KPI function configured"))

@@ -57,8 +57,8 @@ func TestConsoleErrorPage(t *testing.T) {
 			}, status: http.StatusNotFound, message: "没有找到要查看的内容，或您无权查看。",
 				english: "Not found, or you may not see it.", hiddenCause: "outside the actor"},
 			{name: "invalid date on the routing page", run: func() reply { return centre.get("/console/routing?from=yesterday") },
-				status: http.StatusBadRequest, message: "填写的内容不完整或有误。", detail: "起始日期“yesterday”格式应为 YYYY-MM-DD。",
-				english: "Something in the form is missing or wrong.", cause: "is not a date YYYY-MM-DD"},
+				status: http.StatusBadRequest, message: "填写的内容不完整或有误。", detail: "起始日期“yesterday”应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD。",
+				english: "Something in the form is missing or wrong.", cause: "is not a day YYYY-MM-DD from 2000-01-01 to 2999-12-31"},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestConsoleErrorPage(t *testing.T) {
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400", r.status)
 			}
-			want := "起始日期“yesterday”格式应为 YYYY-MM-DD。（from &#34;yesterday&#34; is not a date YYYY-MM-DD）"
+			want := "起始日期“yesterday”应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD。（from &#34;yesterday&#34; is not a day YYYY-MM-DD from 2000-01-01 to 2999-12-31）"
 			if !strings.Contains(r.body, want) {
 				t.Errorf("search page lacks %q:\n%s", want, r.body)
 			}

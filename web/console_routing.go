@@ -34,7 +34,7 @@ func (s *Server) routingQualityPage(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, err)
 		return
 	}
-	q, err := dispatch.NewRouter(s.prof).RoutingQuality(r.Context(), s.db, from, to, scopeOf(v.Account.Actor()))
+	q, err := dispatch.NewRouter(s.prof).RoutingQuality(r.Context(), s.db, from, to, s.scopeOf(v.Account.Actor()))
 	if err != nil {
 		s.consoleError(w, r, err)
 		return

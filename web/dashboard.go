@@ -187,12 +187,12 @@ func (s *Server) parseDashboardForm(r *http.Request, acct org.Account, d *dashbo
 	q := r.URL.Query()
 	var err error
 	if v := q.Get("from"); v != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+		if from, err = kpi.ParseDay(v, loc); err != nil {
 			d.Error = d.T("err.from_date")
 		}
 	}
 	if v := q.Get("to"); v != "" && err == nil {
-		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+		if to, err = kpi.ParseDay(v, loc); err != nil {
 			d.Error = d.T("err.to_date")
 		}
 	}
@@ -206,6 +206,9 @@ func (s *Server) parseDashboardForm(r *http.Request, acct org.Account, d *dashbo
 	}
 	if _, known := s.prof.Unit(unit); unit != "" && (!known || !s.unitVisible(acct, unit)) {
 		d.Error = d.T("err.unit_scope")
+	}
+	if s.isRootUnit(unit) {
+		unit = "" // every ticket, those in triage included
 	}
 	return today, from, to, unit
 }

@@ -8,6 +8,7 @@ import (
 
 	"minyi/dispatch"
 	"minyi/hot"
+	"minyi/kpi"
 	"minyi/review"
 	"minyi/ticket"
 	"minyi/workflow"
@@ -33,12 +34,21 @@ func (s *Server) routingRoutes() []Route {
 }
 
 // scopeOf returns the unit path whose subtree the account may see in
-// reports: every unit for the centre, the account's subtree otherwise.
-func scopeOf(acct ticket.Actor) string {
-	if acct.Role == ticket.RoleCentre {
+// reports: every unit for the centre and for an account of the root unit,
+// the account's subtree otherwise. Tickets in triage have no unit, so only
+// the empty scope counts them.
+func (s *Server) scopeOf(acct ticket.Actor) string {
+	if acct.Role == ticket.RoleCentre || s.isRootUnit(acct.UnitID) {
 		return ""
 	}
 	return acct.UnitPath
+}
+
+// isRootUnit reports whether id is the root of the profile's unit tree, whose
+// subtree is every ticket, those without a unit included.
+func (s *Server) isRootUnit(id string) bool {
+	root, ok := s.prof.Root()
+	return ok && id != "" && id == root.ID
 }
 
 // dateFieldZh names the query parameters of dateRange in Chinese.
@@ -56,10 +66,10 @@ func (s *Server) dateRange(r *http.Request) (time.Time, time.Time, error) {
 		if v == "" {
 			continue
 		}
-		d, err := time.ParseInLocation("2006-01-02", v, loc)
+		d, err := kpi.ParseDay(v, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, newInputError(fmt.Sprintf("%s“%s”格式应为 YYYY-MM-DD。", dateFieldZh[name], v),
-				fmt.Sprintf("%s %q is not a date YYYY-MM-DD", name, v))
+			return time.Time{}, time.Time{}, newInputError(fmt.Sprintf("%s“%s”应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD。", dateFieldZh[name], v),
+				fmt.Sprintf("%s %q is not a day YYYY-MM-DD from 2000-01-01 to 2999-12-31", name, v))
 		}
 		if name == "to" {
 			d = d.AddDate(0, 0, 1)
@@ -79,7 +89,7 @@ func (s *Server) routingQuality(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	q, err := dispatch.NewRouter(s.prof).RoutingQuality(r.Context(), s.db, from, to, scopeOf(acct.Actor()))
+	q, err := dispatch.NewRouter(s.prof).RoutingQuality(r.Context(), s.db, from, to, s.scopeOf(acct.Actor()))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -100,7 +110,7 @@ func (s *Server) hotIssues(w http.ResponseWriter, r *http.Request) {
 			*dst = n
 		}
 	}
-	items, err := hot.Load(r.Context(), s.db, time.Now().AddDate(0, 0, -days), scopeOf(acct.Actor()))
+	items, err := hot.Load(r.Context(), s.db, time.Now().AddDate(0, 0, -days), s.scopeOf(acct.Actor()))
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"minyi/kpi"
 	"minyi/search"
 	"minyi/ticket"
 	"minyi/workflow"
@@ -86,18 +87,18 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 	q.States = f.States
 	loc := s.prof.Location
 	if f.From != "" {
-		day, err := time.ParseInLocation(time.DateOnly, f.From, loc)
+		day, err := kpi.ParseDay(f.From, loc)
 		if err != nil {
-			return f, q, newInputError(fmt.Sprintf("起始日期“%s”格式应为 YYYY-MM-DD。", f.From),
-				fmt.Sprintf("from %q is not a date YYYY-MM-DD", f.From))
+			return f, q, newInputError(fmt.Sprintf("起始日期“%s”应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD。", f.From),
+				fmt.Sprintf("from %q is not a day YYYY-MM-DD from 2000-01-01 to 2999-12-31", f.From))
 		}
 		q.From = day
 	}
 	if f.To != "" {
-		day, err := time.ParseInLocation(time.DateOnly, f.To, loc)
+		day, err := kpi.ParseDay(f.To, loc)
 		if err != nil {
-			return f, q, newInputError(fmt.Sprintf("截止日期“%s”格式应为 YYYY-MM-DD。", f.To),
-				fmt.Sprintf("to %q is not a date YYYY-MM-DD", f.To))
+			return f, q, newInputError(fmt.Sprintf("截止日期“%s”应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD。", f.To),
+				fmt.Sprintf("to %q is not a day YYYY-MM-DD from 2000-01-01 to 2999-12-31", f.To))
 		}
 		q.To = day.AddDate(0, 0, 1)
 	}

@@ -255,7 +255,7 @@ func TestSearchPageEscapes(t *testing.T) {
 
 func TestSearchBadInput(t *testing.T) {
 	e := newSearchEnv(t, storetest.SQLite(t), nil)
-	for _, q := range []string{"state=nope", "from=2026-13-01", "page=0", "to=yesterday", "urgent=yes",
+	for _, q := range []string{"state=nope", "from=2026-13-01", "page=0", "to=yesterday", "to=9999-12-31", "urgent=yes",
 		"overdue=2", "limit=abc", "limit=-5", "limit=201", "colour=red"} {
 		if code, _ := e.get(t, "centre1", "/api/search?"+q); code != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", q, code)

@@ -86,8 +86,8 @@ var searchTexts = map[string][2]string{
 	"kpi.cycle_hours.mean":      {"平均办理时长（小时）", "Mean cycle time (hours)"},
 	"kpi.cycle_hours.p90":       {"办理时长 P90（小时）", "Cycle time P90 (hours)"},
 
-	"err.from_date":  {"起始日期格式应为 YYYY-MM-DD", "The start date must be YYYY-MM-DD"},
-	"err.to_date":    {"截止日期格式应为 YYYY-MM-DD", "The end date must be YYYY-MM-DD"},
+	"err.from_date":  {"起始日期应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD", "The start date must be a day YYYY-MM-DD from 2000 to 2999"},
+	"err.to_date":    {"截止日期应为 2000 至 2999 年间的日期，格式 YYYY-MM-DD", "The end date must be a day YYYY-MM-DD from 2000 to 2999"},
 	"err.range":      {"截止日期早于起始日期", "The end date is before the start date"},
 	"err.unit_scope": {"所选单位不存在或不在您的权限范围内", "The unit does not exist or is outside your scope"},
 }

@@ -135,9 +135,10 @@ func parseDay(flagName, s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation(time.DateOnly, s, loc)
+	t, err := kpi.ParseDay(s, loc)
 	if err != nil {
-		return time.Time{}, usageError{fmt.Sprintf("%s %q 不是日期 is not a date: use YYYY-MM-DD", flagName, s)}
+		return time.Time{}, usageError{fmt.Sprintf("%s %q 不是 %s 至 %s 之间的日期 is not a day from %s to %s: use YYYY-MM-DD",
+			flagName, s, kpi.FirstDay, kpi.LastDay, kpi.FirstDay, kpi.LastDay)}
 	}
 	return t, nil
 }
