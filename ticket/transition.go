@@ -185,7 +185,9 @@ var rules = map[Action]rule{
 			if in.Reason == "" {
 				return fmt.Errorf("%w: a rejected reply needs a comment", ErrInvalidInput)
 			}
-			t.State = Accepted
+			// The unit has not completed the ticket after all, so no report
+			// may show the rejected reply's time as its completion.
+			t.State, t.RepliedAt = Accepted, time.Time{}
 			return nil
 		},
 	},

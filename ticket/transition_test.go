@@ -371,3 +371,16 @@ func TestDeadlineWithinAYear(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectClearsReplyTime rejects a reply: the ticket is back with its unit
+// and no longer has a completion time.
+func TestRejectClearsReplyTime(t *testing.T) {
+	tk := sample(Replied)
+	tk.RepliedAt = now.Add(-time.Hour)
+	if _, err := Apply(tk, actorFor(RoleCentre), ActReject, Input{Reason: "答复未说明处理结果"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if tk.State != Accepted || !tk.RepliedAt.IsZero() {
+		t.Errorf("after reject: state %s, replied at %v; want accepted and no reply time", tk.State, tk.RepliedAt)
+	}
+}
