@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"minyi/classify"
 	"minyi/store"
 	"minyi/store/storetest"
 	"minyi/ticket"
@@ -259,5 +260,40 @@ func TestDispatchCorrectionsAtomic(t *testing.T) {
 			t.Fatal("second dispatch of a dispatched ticket succeeded")
 		}
 		unchanged("stale dispatch", "噪声扰民", "投诉")
+	})
+}
+
+// TestOldItemRaisesNoAlert submits the same emergency text as a fresh item
+// and as an item received two days ago, such as an imported history row:
+// both are flagged urgent, but only the fresh one alerts the centre.
+func TestOldItemRaisesNoAlert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		svc, err := workflow.New(workflow.Options{DB: db, Profile: e.prof, Protector: e.prot, Tagger: testTagger,
+			Now: func() time.Time { return e.now }, Urgency: classify.Urgent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := "楼下有人持刀砍人，快来"
+		fresh, _, err := svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _, err := svc.Submit(ctx, workflow.Submission{Channel: "12345", Body: text + "！",
+			ReceivedAt: e.now.Add(-48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fresh.Urgent || !old.Urgent {
+			t.Errorf("urgent: fresh %v, two days old %v; want both", fresh.Urgent, old.Urgent)
+		}
+		alerts, err := svc.UrgentAlerts(ctx, e.actor(t, "centre1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(alerts) != 1 || alerts[0].TicketID != fresh.ID {
+			t.Errorf("alerts = %+v, want only ticket %d", alerts, fresh.ID)
+		}
 	})
 }

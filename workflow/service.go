@@ -433,6 +433,12 @@ type prepared struct {
 
 // prepare masks, tags and routes a validated submission. It runs outside any
 // transaction, so the CPU work never holds the database's write lock.
+// maxAlertAge is how long after its receipt an urgent item still alerts the
+// centre. An emergency a day old, such as a row of an imported history, has
+// been handled by 110 or has not, and its alert would only hide current ones,
+// so such an item is flagged urgent and acknowledged by the system at once.
+const maxAlertAge = 24 * time.Hour
+
 func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {
 	at := sub.ReceivedAt
 	if at.IsZero() {
@@ -522,8 +528,25 @@ func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared)
 		if err := s.apply(ctx, tx, t, ticket.System, ticket.ActFlagUrgent, in, at); err != nil {
 			return err
 		}
+		if at.Before(s.opts.Now().Add(-maxAlertAge)) {
+			return acknowledgeOld(ctx, tx, t, at)
+		}
 	}
 	return nil
+}
+
+// acknowledgeOld acknowledges the urgent flag of t, received more than
+// maxAlertAge ago, as the system, so that it raises no alert. The
+// acknowledgement carries the receipt time at, the time of the flag, so the
+// timeline stays in order when history is imported.
+func acknowledgeOld(ctx context.Context, tx *store.Tx, t *ticket.Ticket, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO urgent_acks (ticket_id, account_id, actor_name, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (ticket_id) DO NOTHING`, t.ID, ticket.System.ID, ticket.System.Name, at.UnixMilli()); err != nil {
+		return fmt.Errorf("workflow: acknowledge ticket %d: %w", t.ID, err)
+	}
+	return insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: ticket.System.Name,
+		ActorRole: ticket.RoleSystem, Action: ActAcknowledgeUrgent, From: t.State, To: t.State, UnitID: t.UnitID,
+		Reason: "received more than a day ago: no alert"})
 }
 
 // BatchResult is the outcome of one submission of a batch.
