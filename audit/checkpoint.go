@@ -28,34 +28,62 @@ type Checkpoint struct {
 	Origin string
 	Size   int64
 	Root   tlog.Hash
-	Note   []byte // the signed note: body, blank line, signature lines
+	// Time is when the checkpoint was signed, by the signer's clock, in UTC at
+	// millisecond precision. It is zero for a checkpoint signed before minyi
+	// wrote the time line, and such a checkpoint does not vouch for purges.
+	Time time.Time
+	Note []byte // the signed note: body, blank line, signature lines
 }
+
+// checkpointTimePrefix starts the extension line that states when a
+// checkpoint was signed.
+const checkpointTimePrefix = "time "
 
 // checkpointBody returns the text that is signed: the origin, the tree size in
-// decimal and the root hash in standard base64, one a line. This is the body
-// used by transparency-log checkpoints; tlog.FormatTree writes the Go
-// checksum database's own header instead, so it is not used.
-func checkpointBody(origin string, size int64, root tlog.Hash) string {
-	return fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+// decimal and the root hash in standard base64, one a line, as in
+// transparency-log checkpoints, followed by the extension line
+// "time 2026-12-04T23:06:00.123Z" unless signed is zero. tlog.FormatTree
+// writes the Go checksum database's own header instead, so it is not used.
+// The signed time is what lets Verify tell a purged record from a deleted one.
+func checkpointBody(origin string, size int64, root tlog.Hash, signed time.Time) string {
+	body := fmt.Sprintf("%s\n%d\n%s\n", origin, size, base64.StdEncoding.EncodeToString(root[:]))
+	if !signed.IsZero() {
+		body += checkpointTimePrefix + formatCheckpointTime(signed) + "\n"
+	}
+	return body
 }
 
-// parseCheckpointBody reads a body written by checkpointBody. Extension lines
-// after the root are rejected, because minyi writes none.
-func parseCheckpointBody(text string) (origin string, size int64, root tlog.Hash, err error) {
+func formatCheckpointTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+}
+
+// parseCheckpointBody reads a body written by checkpointBody: three lines,
+// or four with the time line. Other extension lines are rejected, because
+// minyi writes none.
+func parseCheckpointBody(text string) (origin string, size int64, root tlog.Hash, signed time.Time, err error) {
 	lines := strings.Split(text, "\n")
-	if len(lines) != 4 || lines[3] != "" {
-		return "", 0, root, fmt.Errorf("body has %d lines, want 3 (origin, size, root)", len(lines)-1)
+	if (len(lines) != 4 && len(lines) != 5) || lines[len(lines)-1] != "" {
+		return "", 0, root, signed, fmt.Errorf("body has %d lines, want 3 (origin, size, root) or 4 (and time)", len(lines)-1)
 	}
 	origin = lines[0]
 	size, err = strconv.ParseInt(lines[1], 10, 64)
 	if err != nil || size < 0 || strconv.FormatInt(size, 10) != lines[1] {
-		return "", 0, root, fmt.Errorf("invalid tree size %q", lines[1])
+		return "", 0, root, signed, fmt.Errorf("invalid tree size %q", lines[1])
 	}
 	b, err := base64.StdEncoding.DecodeString(lines[2])
 	if err != nil || len(b) != tlog.HashSize {
-		return "", 0, root, fmt.Errorf("invalid root hash %q", lines[2])
+		return "", 0, root, signed, fmt.Errorf("invalid root hash %q", lines[2])
 	}
-	return origin, size, tlog.Hash(b), nil
+	if len(lines) == 5 {
+		v, ok := strings.CutPrefix(lines[3], checkpointTimePrefix)
+		t, perr := time.Parse(time.RFC3339Nano, v)
+		if !ok || perr != nil || formatCheckpointTime(t) != v {
+			return "", 0, root, signed, fmt.Errorf("invalid time line %q, want \"time\" and a UTC time such as %s",
+				lines[3], formatCheckpointTime(time.Unix(0, 0)))
+		}
+		signed = t.UTC()
+	}
+	return origin, size, tlog.Hash(b), signed, nil
 }
 
 // Checkpoint signs the current tree size and root hash, appends the signed
@@ -94,7 +122,8 @@ func (l *Log) Checkpoint(ctx context.Context, db *store.DB) (*Checkpoint, error)
 	if last != nil && last.Size == size {
 		return last, nil
 	}
-	msg, err := note.Sign(&note.Note{Text: checkpointBody(l.key.Origin, size, root)}, l.key.Signer)
+	signed := l.now().UTC().Truncate(time.Millisecond)
+	msg, err := note.Sign(&note.Note{Text: checkpointBody(l.key.Origin, size, root, signed)}, l.key.Signer)
 	if err != nil {
 		return nil, fmt.Errorf("audit: checkpoint: sign: %w", err)
 	}
@@ -109,7 +138,7 @@ func (l *Log) Checkpoint(ctx context.Context, db *store.DB) (*Checkpoint, error)
 		l.log.Warn("audit checkpoint not copied to database", "tree_size", size, "error", err)
 	}
 	l.log.Info("audit checkpoint signed", "tree_size", size, "origin", l.key.Origin)
-	return &Checkpoint{Origin: l.key.Origin, Size: size, Root: root, Note: msg}, nil
+	return &Checkpoint{Origin: l.key.Origin, Size: size, Root: root, Time: signed, Note: msg}, nil
 }
 
 // ErrInconsistent is returned by Checkpoint when the tree in the database
@@ -205,6 +234,34 @@ func (l *Log) lastFileCheckpoint() (*Checkpoint, error) {
 		}
 	}
 	return last, nil
+}
+
+// fileCheckpoints returns every checkpoint in the checkpoint file, each
+// verified with l's key, or none if the file is missing. It reads the whole
+// file, about 250 bytes per checkpoint.
+func (l *Log) fileCheckpoints() ([]Checkpoint, error) {
+	l.fileMu.Lock()
+	data, err := os.ReadFile(l.checkpointPath)
+	l.fileMu.Unlock()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint file: %w", err)
+	}
+	chunks, err := splitNotes(data)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint file %s: %w", l.checkpointPath, err)
+	}
+	cps := make([]Checkpoint, 0, len(chunks))
+	for _, c := range chunks {
+		cp, err := openCheckpoint(c.msg, l.key.Verifier)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint file %s line %d: %w", l.checkpointPath, c.line, err)
+		}
+		cps = append(cps, *cp)
+	}
+	return cps, nil
 }
 
 // appendCheckpointFile appends one signed note and a blank separator line to
@@ -326,14 +383,14 @@ func openCheckpoint(msg []byte, v note.Verifier) (*Checkpoint, error) {
 		}
 		return nil, fmt.Errorf("signature invalid: %w", err)
 	}
-	origin, size, root, err := parseCheckpointBody(n.Text)
+	origin, size, root, signed, err := parseCheckpointBody(n.Text)
 	if err != nil {
 		return nil, err
 	}
 	if origin != v.Name() {
 		return nil, fmt.Errorf("origin %q differs from the key's name %q", origin, v.Name())
 	}
-	return &Checkpoint{Origin: origin, Size: size, Root: root, Note: bytes.Clone(msg)}, nil
+	return &Checkpoint{Origin: origin, Size: size, Root: root, Time: signed, Note: bytes.Clone(msg)}, nil
 }
 
 // noteStart returns the offset of the first note that starts in data, which

@@ -10,7 +10,7 @@
 // then checks an export (records.jsonl and checkpoints.txt) offline with
 // nothing but the verifier key.
 //
-// Records hold identifiers, actions and counts, never personal data or ticket
-// text. The caller must keep it that way: Purpose and Filter are free text
-// that the caller writes, not the user's raw input.
+// Records hold identifiers, actions and counts, never ticket text. Purpose and
+// Filter are free text that the caller writes, and the caller must mask phone
+// and ID numbers in a user's input before it records them.
 package audit

@@ -27,18 +27,25 @@ const (
 )
 
 // exportRecord is one line of records.jsonl for a record that is exported:
-// the record's canonical JSON fields followed by its salt in base64.
+// the record's canonical JSON fields, its salt in base64 and, when the
+// export was written by a version that stores it, the leaf hash that the
+// database holds for it. Verify compares that hash with the one it
+// recomputes, so a record changed in the database is named by its number.
 type exportRecord struct {
 	Record
 	Salt string `json:"salt"`
+	Leaf string `json:"leaf,omitempty"`
 }
 
-// exportStub is one line of records.jsonl for a record that is outside the
-// exported period or purged: its sequence number and leaf hash only, so that
-// the tree can still be recomputed.
+// exportStub is one line of records.jsonl for a record that is not written in
+// full: its sequence number and leaf hash only, so that the tree can still be
+// recomputed. Time is set for a record that the database holds but that lies
+// outside the exported period. A stub without Time is a record the database
+// no longer holds, which Verify accepts only where retention allows a purge.
 type exportStub struct {
-	Seq  int64  `json:"seq"`
-	Leaf string `json:"leaf"`
+	Seq  int64      `json:"seq"`
+	Time *time.Time `json:"time,omitempty"`
+	Leaf string     `json:"leaf"`
 }
 
 // ExportOptions selects what Export writes.
@@ -57,6 +64,7 @@ type ExportOptions struct {
 type ExportSummary struct {
 	Records     int64 // lines in records.jsonl
 	Full        int64 // records written in full
+	Purged      int64 // records the database no longer holds, written as leaf hashes without time
 	Checkpoints int   // signed checkpoints in checkpoints.txt
 	TreeSize    int64 // size of the tree in the database
 }
@@ -175,46 +183,42 @@ func writeRecords(ctx context.Context, db *store.DB, path string, last int64, op
 	return nil
 }
 
-// writeBatch writes the lines for sequence numbers first..end.
+// writeBatch writes the lines for sequence numbers first..end. Every record
+// the database holds is read, so that a record outside the period (a stub
+// with its time) is distinguished from a record the database no longer
+// holds (a stub without time).
 func writeBatch(ctx context.Context, db *store.DB, w *bufio.Writer, first, end int64, opts ExportOptions, sum *ExportSummary) error {
-	where := "seq >= ? AND seq <= ?"
-	args := []any{first, end}
-	if !opts.From.IsZero() {
-		where += " AND occurred_at >= ?"
-		args = append(args, opts.From.UnixMilli())
-	}
-	if !opts.To.IsZero() {
-		where += " AND occurred_at < ?"
-		args = append(args, opts.To.UnixMilli())
-	}
-	full, err := selectRecords(ctx, db, where+" ORDER BY seq", args...)
+	stored, err := selectRecords(ctx, db, "seq >= ? AND seq <= ? ORDER BY seq", first, end)
 	if err != nil {
 		return err
 	}
-
-	var missing []int64
-	have := make(map[int64]storedRecord, len(full))
-	for _, r := range full {
+	have := make(map[int64]storedRecord, len(stored))
+	for _, r := range stored {
 		have[r.Seq] = r
 	}
+	indexes := make([]int64, 0, end-first+1)
 	for seq := first; seq <= end; seq++ {
-		if _, ok := have[seq]; !ok {
-			missing = append(missing, tlog.StoredHashIndex(0, seq-1))
-		}
+		indexes = append(indexes, tlog.StoredHashIndex(0, seq-1))
 	}
-	leaves, err := readHashes(ctx, db, missing)
+	leaves, err := readHashes(ctx, db, indexes)
 	if err != nil {
 		return err
 	}
 
 	for seq := first; seq <= end; seq++ {
+		leaf := base64.StdEncoding.EncodeToString(leaves[seq-first][:])
 		var line any
-		if r, ok := have[seq]; ok {
-			line = exportRecord{Record: r.Record, Salt: base64.StdEncoding.EncodeToString(r.salt)}
+		r, ok := have[seq]
+		switch {
+		case ok && inPeriod(r.Time, opts):
+			line = exportRecord{Record: r.Record, Salt: base64.StdEncoding.EncodeToString(r.salt), Leaf: leaf}
 			sum.Full++
-		} else {
-			line = exportStub{Seq: seq, Leaf: base64.StdEncoding.EncodeToString(leaves[0][:])}
-			leaves = leaves[1:]
+		case ok:
+			at := r.Time.UTC()
+			line = exportStub{Seq: seq, Time: &at, Leaf: leaf}
+		default:
+			line = exportStub{Seq: seq, Leaf: leaf}
+			sum.Purged++
 		}
 		b, err := json.Marshal(line)
 		if err != nil {
@@ -227,6 +231,12 @@ func writeBatch(ctx context.Context, db *store.DB, w *bufio.Writer, first, end i
 		sum.Records++
 	}
 	return nil
+}
+
+// inPeriod reports whether t lies in the exported period: From inclusive, To
+// exclusive, a zero bound meaning unbounded.
+func inPeriod(t time.Time, opts ExportOptions) bool {
+	return (opts.From.IsZero() || !t.Before(opts.From)) && (opts.To.IsZero() || t.Before(opts.To))
 }
 
 func writeFileSync(path string, data []byte) error {
@@ -251,15 +261,29 @@ func writeFileSync(path string, data []byte) error {
 // Purge may delete them.
 const MinRetention = 183 * 24 * time.Hour
 
-// Purge deletes the records that occurred before cutoff and returns how many
-// it deleted. Their leaf hashes stay in the tree, so checkpoints and exports
-// still verify. A cutoff later than now minus MinRetention is rejected.
+// Purge deletes the records that occurred before cutoff and that a signed
+// checkpoint covered at least MinRetention before the newest checkpoint in
+// the checkpoint file was signed, and returns how many it deleted. Their leaf
+// hashes stay in the tree, so checkpoints and exports still verify, and
+// Verify applies the same rule to the checkpoints of an export, so a record
+// deleted any other way is reported. A cutoff later than now minus
+// MinRetention is rejected. Purge needs the signing key, to check the
+// checkpoints it relies on.
 func (l *Log) Purge(ctx context.Context, db *store.DB, cutoff time.Time) (int64, error) {
 	if cutoff.After(l.now().Add(-MinRetention)) {
 		return 0, fmt.Errorf("audit: purge: cutoff %s is within the minimum retention of %d days",
 			cutoff.UTC().Format(time.DateOnly), int(MinRetention.Hours()/24))
 	}
-	res, err := db.ExecContext(ctx, "DELETE FROM audit_records WHERE occurred_at < ?", cutoff.UnixMilli())
+	if l.key == nil {
+		return 0, errors.New("audit: purge: no signing key configured, so the checkpoint times cannot be checked")
+	}
+	cps, err := l.fileCheckpoints()
+	if err != nil {
+		return 0, fmt.Errorf("audit: purge: %w", err)
+	}
+	horizon, _ := purgeHorizon(cps)
+	res, err := db.ExecContext(ctx, "DELETE FROM audit_records WHERE occurred_at < ? AND seq <= ?",
+		cutoff.UnixMilli(), horizon)
 	if err != nil {
 		return 0, fmt.Errorf("audit: purge: %w", err)
 	}
@@ -267,6 +291,28 @@ func (l *Log) Purge(ctx context.Context, db *store.DB, cutoff time.Time) (int64,
 	if err != nil {
 		return 0, fmt.Errorf("audit: purge: %w", err)
 	}
-	l.log.Info("audit records purged", "count", n, "cutoff", cutoff.UTC())
+	l.log.Info("audit records purged", "count", n, "cutoff", cutoff.UTC(), "purgeable_up_to_record", horizon)
 	return n, nil
+}
+
+// purgeHorizon returns the largest tree size covered by a checkpoint that was
+// signed at least MinRetention before the newest signed time among cps, and
+// that newest time. Records up to that size may have been purged; a record
+// after it may not. Checkpoints without a time count for neither.
+func purgeHorizon(cps []Checkpoint) (horizon int64, newest time.Time) {
+	for _, c := range cps {
+		if c.Time.After(newest) {
+			newest = c.Time
+		}
+	}
+	if newest.IsZero() {
+		return 0, newest
+	}
+	limit := newest.Add(-MinRetention)
+	for _, c := range cps {
+		if !c.Time.IsZero() && !c.Time.After(limit) && c.Size > horizon {
+			horizon = c.Size
+		}
+	}
+	return horizon, newest
 }

@@ -30,6 +30,31 @@ func testLog(t *testing.T) (*Log, *Key) {
 	return l, key
 }
 
+// testClock is a settable time source for a Log's Options.Now.
+type testClock struct{ now time.Time }
+
+func (c *testClock) Now() time.Time { return c.now }
+
+// testLogWithClock returns a Log like testLog whose checkpoints and purges
+// take the time from the returned clock, which starts at time.Now.
+func testLogWithClock(t *testing.T) (*Log, *Key, *testClock) {
+	t.Helper()
+	l, key := testLog(t)
+	clock := &testClock{now: time.Now()}
+	l.now = clock.Now
+	return l, key, clock
+}
+
+// dropStoredLeaf removes the stored leaf hash from a full line of
+// records.jsonl, as someone who rewrites a record in an export would.
+func dropStoredLeaf(line string) string {
+	i := strings.Index(line, `,"leaf":"`)
+	if i < 0 || !strings.Contains(line, `"salt":`) {
+		return line
+	}
+	return line[:i] + "}"
+}
+
 // sampleRecord returns the i-th generated record: no real person, only ids.
 func sampleRecord(i int, at time.Time) Record {
 	actions := []string{ActionTicketRead, ActionTicketList, ActionTicketExport, ActionTicketContact,

@@ -488,7 +488,7 @@ func TestLastFileCheckpointLongFile(t *testing.T) {
 	const n = 200 // about 40 KiB, more than checkpointTail
 	for size := int64(1); size <= n; size++ {
 		root := tlog.RecordHash([]byte(strconv.FormatInt(size, 10)))
-		msg, err := note.Sign(&note.Note{Text: checkpointBody(key.Origin, size, root)}, key.Signer)
+		msg, err := note.Sign(&note.Note{Text: checkpointBody(key.Origin, size, root, time.Time{})}, key.Signer)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,8 +32,10 @@ const (
 )
 
 // Record is one entry of the access log: identifiers, names of fields, a
-// purpose and counts. It must never contain personal data (a citizen's name,
-// phone or ID number) or ticket text. The JSON form, with every field present
+// purpose and counts. It must never contain ticket text, phone numbers or ID
+// numbers. Purpose and Filter may hold text that staff typed, masked by the
+// caller, so a Filter may contain a name a staff member searched for. The
+// JSON form, with every field present
 // in this order, is the record's canonical encoding, which is hashed into the
 // Merkle tree.
 type Record struct {
@@ -50,7 +52,7 @@ type Record struct {
 	Result      string    `json:"result"`       // ResultOK, ResultDenied or ResultError
 	ClientAddr  string    `json:"client_addr"`
 	RequestID   string    `json:"request_id"`
-	Filter      string    `json:"filter"` // the filter of a list or export, without personal data
+	Filter      string    `json:"filter"` // the filter of a list or export, with the search text masked
 	Count       int64     `json:"count"`  // rows listed or exported
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -22,6 +23,8 @@ import (
 type VerifyResult struct {
 	Records     int64 // lines in records.jsonl
 	Full        int64 // records present in full, whose hashes were recomputed
+	Outside     int64 // leaf hashes with a time: records outside the exported period
+	Purged      int64 // leaf hashes without a time: records purged under the retention rule
 	Checkpoints int   // checkpoints whose signature and root were checked
 	SignedSize  int64 // tree size of the newest checkpoint
 }
@@ -48,7 +51,11 @@ func VerifyDir(dir string, v note.Verifier) (VerifyResult, error) {
 // root of every checkpoint, and successive checkpoints must be consistent
 // (proved with golang.org/x/mod/sumdb/tlog and checked again with
 // github.com/transparency-dev/merkle). No record may follow the newest
-// checkpoint, because nothing vouches for it. The error names the first
+// checkpoint, because nothing vouches for it. A record given as a leaf hash
+// without a time is one the database no longer holds: it is accepted only if
+// a checkpoint signed at least MinRetention before the newest checkpoint
+// covers it (purgeHorizon), the rule Purge follows. A full record that states
+// the leaf hash the database stored must match it. The error names the first
 // failure. Memory grows with the number of records, about 64 bytes each.
 func Verify(records io.Reader, checkpoints []byte, v note.Verifier) (VerifyResult, error) {
 	var res VerifyResult
@@ -58,6 +65,11 @@ func Verify(records io.Reader, checkpoints []byte, v note.Verifier) (VerifyResul
 	}
 	res.Checkpoints = len(cps)
 	res.SignedSize = cps[len(cps)-1].Size
+	plain := make([]Checkpoint, len(cps))
+	for i, c := range cps {
+		plain[i] = c.Checkpoint
+	}
+	horizon, newest := purgeHorizon(plain)
 
 	t := &memTree{}
 	next := 0 // index in cps of the next checkpoint to check
@@ -80,10 +92,11 @@ func Verify(records io.Reader, checkpoints []byte, v note.Verifier) (VerifyResul
 	line := 0
 	for sc.Scan() {
 		line++
-		seq, leaf, full, err := parseLine(sc.Bytes())
+		l, err := parseLine(sc.Bytes())
 		if err != nil {
 			return res, fmt.Errorf("%s line %d: %w", RecordsFile, line, err)
 		}
+		seq, leaf := l.seq, l.leaf
 		if want := t.size() + 1; seq != want {
 			return res, sequenceError(line, seq, want)
 		}
@@ -91,12 +104,20 @@ func Verify(records io.Reader, checkpoints []byte, v note.Verifier) (VerifyResul
 			return res, fmt.Errorf("%s line %d: record %d follows the newest checkpoint (tree size %d), "+
 				"so no signature covers it", RecordsFile, line, seq, res.SignedSize)
 		}
+		if l.kind == linePurged && seq > horizon {
+			return res, missingError(line, seq, horizon, newest)
+		}
 		if err := t.append(leaf); err != nil {
 			return res, fmt.Errorf("%s line %d: %w", RecordsFile, line, err)
 		}
 		res.Records++
-		if full {
+		switch l.kind {
+		case lineFull:
 			res.Full++
+		case lineOutside:
+			res.Outside++
+		case linePurged:
+			res.Purged++
 		}
 		if err := checkDue(); err != nil {
 			return res, err
@@ -111,6 +132,19 @@ func Verify(records io.Reader, checkpoints []byte, v note.Verifier) (VerifyResul
 			"records %d to %d are missing", CheckpointsFile, c.line, c.Size, RecordsFile, t.size(), t.size()+1, c.Size)
 	}
 	return res, nil
+}
+
+// missingError reports a record that the export gives as a leaf hash only,
+// although retention does not allow it to be purged yet.
+func missingError(line int, seq, horizon int64, newest time.Time) error {
+	days := int(MinRetention.Hours() / 24)
+	if newest.IsZero() {
+		return fmt.Errorf("%s line %d: record %d is missing (leaf hash only), but no checkpoint states when "+
+			"it was signed, so no record may have been purged: the record was deleted", RecordsFile, line, seq)
+	}
+	return fmt.Errorf("%s line %d: record %d is missing (leaf hash only), but only records up to %d were signed "+
+		"at least %d days before the newest checkpoint (%s), so it may not have been purged: the record was deleted",
+		RecordsFile, line, seq, horizon, days, formatCheckpointTime(newest))
 }
 
 func sequenceError(line int, seq, want int64) error {
@@ -159,40 +193,70 @@ func parseCheckpoints(data []byte, v note.Verifier) ([]fileCheckpoint, error) {
 	return cps, nil
 }
 
-// parseLine reads one line of records.jsonl and returns its sequence number
-// and leaf hash. A line must be exactly what Export writes, byte for byte, so
-// any change to a line is either caught here or changes the leaf hash.
-func parseLine(b []byte) (seq int64, leaf tlog.Hash, full bool, err error) {
+// Kinds of line in records.jsonl.
+const (
+	lineFull    = iota // the record with its salt
+	lineOutside        // a leaf hash with the record's time: outside the exported period
+	linePurged         // a leaf hash without time: the database no longer holds the record
+)
+
+// parsedLine is one line of records.jsonl as Verify uses it.
+type parsedLine struct {
+	seq  int64
+	leaf tlog.Hash // the leaf hash, recomputed for a full record
+	kind int
+}
+
+// parseLine reads one line of records.jsonl and returns its sequence number,
+// leaf hash and kind. A line must be exactly what Export writes, byte for
+// byte, so any change to a line is either caught here or changes the leaf
+// hash. A full record that states its stored leaf hash must match it.
+func parseLine(b []byte) (parsedLine, error) {
 	var probe struct {
-		Leaf *string `json:"leaf"`
+		Salt *string `json:"salt"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return 0, leaf, false, fmt.Errorf("invalid JSON: %w", err)
+		return parsedLine{}, fmt.Errorf("invalid JSON: %w", err)
 	}
-	if probe.Leaf != nil {
+	if probe.Salt == nil {
 		var s exportStub
 		if err := decodeStrict(b, &s); err != nil {
-			return 0, leaf, false, err
+			return parsedLine{}, err
 		}
 		h, err := base64.StdEncoding.Strict().DecodeString(s.Leaf)
 		if err != nil || len(h) != tlog.HashSize {
-			return 0, leaf, false, fmt.Errorf("record %d: invalid leaf hash", s.Seq)
+			return parsedLine{}, fmt.Errorf("record %d: invalid leaf hash", s.Seq)
 		}
-		return s.Seq, tlog.Hash(h), false, nil
+		kind := linePurged
+		if s.Time != nil {
+			kind = lineOutside
+		}
+		return parsedLine{seq: s.Seq, leaf: tlog.Hash(h), kind: kind}, nil
 	}
 	var r exportRecord
 	if err := decodeStrict(b, &r); err != nil {
-		return 0, leaf, false, err
+		return parsedLine{}, err
 	}
 	salt, err := base64.StdEncoding.Strict().DecodeString(r.Salt)
 	if err != nil {
-		return 0, leaf, false, fmt.Errorf("record %d: invalid salt", r.Seq)
+		return parsedLine{}, fmt.Errorf("record %d: invalid salt", r.Seq)
 	}
 	data, err := leafData(salt, r.Record)
 	if err != nil {
-		return 0, leaf, false, err
+		return parsedLine{}, err
 	}
-	return r.Seq, tlog.RecordHash(data), true, nil
+	leaf := tlog.RecordHash(data)
+	if r.Leaf != "" {
+		stored, err := base64.StdEncoding.Strict().DecodeString(r.Leaf)
+		if err != nil || len(stored) != tlog.HashSize {
+			return parsedLine{}, fmt.Errorf("record %d: invalid leaf hash", r.Seq)
+		}
+		if tlog.Hash(stored) != leaf {
+			return parsedLine{}, fmt.Errorf("record %d does not match the leaf hash stored when it was written: "+
+				"the record was changed", r.Seq)
+		}
+	}
+	return parsedLine{seq: r.Seq, leaf: leaf, kind: lineFull}, nil
 }
 
 // decodeStrict decodes b into v, rejecting unknown fields, and requires that
@@ -253,8 +317,13 @@ func (t *memTree) checkCheckpoint(c fileCheckpoint, prev *fileCheckpoint) error 
 		return fmt.Errorf("%s line %d: tree hash at size %d: %w", CheckpointsFile, c.line, c.Size, err)
 	}
 	if root != c.Root {
-		return fmt.Errorf("%s line %d: root hash of records 1 to %d differs from the signed root: "+
-			"a record up to %d was changed, removed, inserted or reordered", CheckpointsFile, c.line, c.Size, c.Size)
+		first := int64(1)
+		if prev != nil {
+			first = prev.Size + 1
+		}
+		return fmt.Errorf("%s line %d: root hash of records 1 to %d differs from the signed root, and the "+
+			"previous checkpoint matched, so one of records %d to %d was changed, removed, inserted or reordered",
+			CheckpointsFile, c.line, c.Size, first, c.Size)
 	}
 	if prev == nil || prev.Size == 0 || prev.Size == c.Size {
 		return nil

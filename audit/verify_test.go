@@ -59,7 +59,14 @@ func TestVerifyTampering(t *testing.T) {
 				b := strings.Replace(l[4], `"seq":5,`, `"seq":6,`, 1)
 				l[4], l[5] = a, b
 				return l, c
-			}, "root hash of records 1 to 10 differs from the signed root"},
+			}, "line 5: record 5 does not match the leaf hash stored when it was written"},
+			{"two records swapped, renumbered and stored leaves removed", func(l []string, c string) ([]string, string) {
+				a := dropStoredLeaf(strings.Replace(l[5], `"seq":6,`, `"seq":5,`, 1))
+				b := dropStoredLeaf(strings.Replace(l[4], `"seq":5,`, `"seq":6,`, 1))
+				l[4], l[5] = a, b
+				return l, c
+			}, "root hash of records 1 to 10 differs from the signed root, and the previous checkpoint matched, " +
+				"so one of records 1 to 10 was changed"},
 			{"record repeated", func(l []string, c string) ([]string, string) {
 				return slices.Insert(l, 7, l[6]), c
 			}, "line 8: record 7 is out of order or repeated: expected record 8"},
@@ -76,7 +83,15 @@ func TestVerifyTampering(t *testing.T) {
 			{"record field changed", func(l []string, c string) ([]string, string) {
 				l[11] = strings.Replace(l[11], `"account_id":`, `"account_id":9`, 1)
 				return l, c
-			}, "root hash of records 1 to 20 differs from the signed root"},
+			}, "line 12: record 12 does not match the leaf hash stored when it was written"},
+			{"record field changed and stored leaf removed", func(l []string, c string) ([]string, string) {
+				l[11] = dropStoredLeaf(strings.Replace(l[11], `"account_id":`, `"account_id":9`, 1))
+				return l, c
+			}, "so one of records 11 to 20 was changed"},
+			{"full record replaced by leaf hash", func(l []string, c string) ([]string, string) {
+				l[11] = fmt.Sprintf(`{"seq":12,"leaf":"%s"}`, strings.Repeat("A", 43)+"=")
+				return l, c
+			}, "line 12: record 12 is missing (leaf hash only)"},
 			{"record not canonical", func(l []string, c string) ([]string, string) {
 				l[2] = strings.Replace(l[2], `"seq":3,`, `"seq": 3,`, 1)
 				return l, c
@@ -94,12 +109,12 @@ func TestVerifyTampering(t *testing.T) {
 				return l, ""
 			}, "no checkpoints, so nothing in the export is signed"},
 			{"records rewritten and re-signed with another key", func(l []string, c string) ([]string, string) {
-				l[2] = strings.Replace(l[2], `"purpose":"处理工单"`, `"purpose":"例行检查"`, 1)
+				l[2] = dropStoredLeaf(strings.Replace(l[2], `"purpose":"处理工单"`, `"purpose":"例行检查"`, 1))
 				return l, resign(t, l, other, 10, 20, 30)
 			}, "not by the given key " + testOrigin},
 			{"forked checkpoint added", func(l []string, c string) ([]string, string) {
 				forked := slices.Clone(l)
-				forked[2] = strings.Replace(forked[2], `"purpose":"处理工单"`, `"purpose":"例行检查"`, 1)
+				forked[2] = dropStoredLeaf(strings.Replace(forked[2], `"purpose":"处理工单"`, `"purpose":"例行检查"`, 1))
 				return l, c + resign(t, forked, key, 10)
 			}, "two checkpoints sign different roots for tree size 10"},
 		}
@@ -199,13 +214,17 @@ func TestVerifyRewrittenDatabase(t *testing.T) {
 func TestVerifyPurgedAndPeriod(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		l, key := testLog(t)
-		old := time.Now().AddDate(-1, 0, 0)
-		recent := time.Now().Add(-48 * time.Hour)
+		l, key, clock := testLogWithClock(t)
+		now := clock.now
+		old := now.AddDate(-1, 0, 0)
+		recent := now.Add(-48 * time.Hour)
 		appendRecords(t, db, l, 0, 10, old)
+		clock.now = old.Add(time.Hour)
 		checkpoint(t, db, l)
 		appendRecords(t, db, l, 10, 10, recent)
+		clock.now = recent.Add(time.Hour)
 		checkpoint(t, db, l)
+		clock.now = now
 
 		if _, err := l.Purge(ctx, db, time.Now().AddDate(0, 0, -30)); err == nil {
 			t.Fatal("purge within the minimum retention succeeded")
@@ -219,13 +238,14 @@ func TestVerifyPurgedAndPeriod(t *testing.T) {
 		}
 
 		tests := []struct {
-			name     string
-			opts     ExportOptions
-			wantFull int64
+			name        string
+			opts        ExportOptions
+			wantFull    int64
+			wantOutside int64
 		}{
-			{"after purge", ExportOptions{}, 10},
-			{"period", ExportOptions{From: recent.Add(12 * time.Minute), To: recent.Add(15 * time.Minute)}, 3},
-			{"database checkpoints", ExportOptions{CheckpointPath: ""}, 10},
+			{"after purge", ExportOptions{}, 10, 0},
+			{"period", ExportOptions{From: recent.Add(12 * time.Minute), To: recent.Add(15 * time.Minute)}, 3, 7},
+			{"database checkpoints", ExportOptions{CheckpointPath: ""}, 10, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +266,12 @@ func TestVerifyPurgedAndPeriod(t *testing.T) {
 				}
 				if res.Full != tt.wantFull {
 					t.Errorf("full records = %d, want %d", res.Full, tt.wantFull)
+				}
+				if res.Outside != tt.wantOutside {
+					t.Errorf("records outside the period = %d, want %d", res.Outside, tt.wantOutside)
+				}
+				if res.Purged != 10 {
+					t.Errorf("purged records = %d, want 10", res.Purged)
 				}
 				if res.Checkpoints != 2 {
 					t.Errorf("checkpoints = %d, want 2", res.Checkpoints)
@@ -275,11 +301,11 @@ func resign(t *testing.T, lines []string, key *Key, sizes ...int64) string {
 	tree := &memTree{}
 	var out bytes.Buffer
 	for _, line := range lines {
-		_, leaf, _, err := parseLine([]byte(line))
+		parsed, err := parseLine([]byte(line))
 		if err != nil {
 			t.Fatalf("resign: %v", err)
 		}
-		if err := tree.append(leaf); err != nil {
+		if err := tree.append(parsed.leaf); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Contains(sizes, tree.size()) {
@@ -289,7 +315,7 @@ func resign(t *testing.T, lines []string, key *Key, sizes ...int64) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg, err := note.Sign(&note.Note{Text: checkpointBody(key.Origin, tree.size(), root)}, key.Signer)
+		msg, err := note.Sign(&note.Note{Text: checkpointBody(key.Origin, tree.size(), root, time.Time{})}, key.Signer)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,8 +19,10 @@ const (
 // Search runs a full-text search within the actor's units, limited to the
 // subtree of unitID when it is not empty, and records it in the access log
 // with its filter and count in the same transaction. The query text is masked
-// like ticket text before it is searched or recorded, so a phone number typed
-// into the search box never reaches the log. A text that is exactly a tracking
+// like ticket text before it is searched or recorded, and the recorded filter
+// also hides runs of 15 or more digits (searchFilterText), so a phone or ID
+// number typed into the search box does not reach the log. Other words,
+// a name included, are recorded as typed. A text that is exactly a tracking
 // code (ticket.ParseTrackingCode) puts the ticket with that code first when it
 // is within the scope. A unit outside the actor's scope returns ErrNotFound.
 func (s *Service) Search(ctx context.Context, actor ticket.Actor, unitID string, q search.Query) (search.Result, error) {
@@ -57,10 +59,10 @@ func (s *Service) findAndRecord(ctx context.Context, actor ticket.Actor, unitID 
 	}
 	q.Text = s.opts.Protector.Mask(q.Text)
 	filter := q.String()
-	if q.Text != "" && filter != "" {
-		filter = "q=" + q.Text + "&" + filter
-	} else if q.Text != "" {
-		filter = "q=" + q.Text
+	if text := searchFilterText(q.Text); text != "" && filter != "" {
+		filter = "q=" + text + "&" + filter
+	} else if text != "" {
+		filter = "q=" + text
 	}
 	var res search.Result
 	// NOTE: on SQLite the read runs in the write transaction, as List does, so

@@ -221,9 +221,10 @@ func runAuditExport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "已导出 %d 条记录（其中 %d 条完整）与 %d 个检查点到 %s\n"+
-		"(exported %d records, %d in full, and %d checkpoints to %s)\n",
-		sum.Records, sum.Full, sum.Checkpoints, *out, sum.Records, sum.Full, sum.Checkpoints, *out)
+	fmt.Fprintf(a.stdout, "已导出 %d 条记录（其中 %d 条完整，%d 条已不在数据库中）与 %d 个检查点到 %s\n"+
+		"(exported %d records, %d in full, %d no longer in the database, and %d checkpoints to %s)\n",
+		sum.Records, sum.Full, sum.Purged, sum.Checkpoints, *out,
+		sum.Records, sum.Full, sum.Purged, sum.Checkpoints, *out)
 	return nil
 }
 
@@ -261,8 +262,11 @@ func runAuditVerify(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("校验失败 (verification failed): %w", err)
 	}
-	fmt.Fprintf(a.stdout, "校验通过：%d 条记录（其中 %d 条完整），%d 个检查点，签名覆盖到第 %d 条\n"+
-		"(verified: %d records, %d in full, %d checkpoints, signed up to record %d)\n",
-		res.Records, res.Full, res.Checkpoints, res.SignedSize, res.Records, res.Full, res.Checkpoints, res.SignedSize)
+	fmt.Fprintf(a.stdout, "校验通过：%d 条记录（其中 %d 条完整，%d 条在导出时段外，%d 条按保留期清除），"+
+		"%d 个检查点，签名覆盖到第 %d 条\n"+
+		"(verified: %d records, %d in full, %d outside the period, %d purged under retention, "+
+		"%d checkpoints, signed up to record %d)\n",
+		res.Records, res.Full, res.Outside, res.Purged, res.Checkpoints, res.SignedSize,
+		res.Records, res.Full, res.Outside, res.Purged, res.Checkpoints, res.SignedSize)
 	return nil
 }

@@ -175,3 +175,36 @@ func TestServeSignsCheckpoints(t *testing.T) {
 	}
 	a.close()
 }
+
+func TestServeStopsOnChangedRecord(t *testing.T) {
+	for _, env := range []string{"MINYI_AUDIT_KEY", "MINYI_AUDIT_CHECKPOINTS", "MINYI_AUDIT_ORIGIN"} {
+		t.Setenv(env, "")
+	}
+	dbPath := filepath.Join(t.TempDir(), "minyi-police.db")
+	o := serveOptions{audit: checkpointOptions{every: 1000, interval: time.Hour}}
+	a, _ := serveApp(t, dbPath)
+	stop := startServe(t, a, o)
+	readTickets(t, a, 3)
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	db, err := a.DB(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(context.Background(), "UPDATE audit_records SET purpose = 'listen' WHERE seq = 2"); err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+
+	a, _ = serveApp(t, dbPath)
+	defer a.close()
+	svc, err := a.Service(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serveHTTP(context.Background(), a, svc, serveOptions{addr: "127.0.0.1:0", audit: o.audit}, nil)
+	if !errors.Is(err, audit.ErrRecordChanged) || !strings.Contains(err.Error(), "record 2 ") {
+		t.Fatalf("serve after a record was changed: %v, want ErrRecordChanged naming record 2", err)
+	}
+}
