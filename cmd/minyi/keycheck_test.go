@@ -240,3 +240,41 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedKeyFileForNewDatabase names a key file that does not exist yet
+// with MINYI_KEYS_FILE: an empty database gets it created there, and once the
+// database holds data, a missing named file is an error and is not created.
+func TestNamedKeyFileForNewDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clearKeyEnv(t)
+		ctx := context.Background()
+		t.Chdir(t.TempDir())
+		named := filepath.Join(t.TempDir(), "city.keys")
+		t.Setenv(privacy.KeysFileEnv, named)
+		a := testApp(db.DSN, io.Discard)
+		svc, err := a.Service(ctx)
+		if err != nil {
+			t.Fatalf("empty database with a named key file: %v", err)
+		}
+		if _, _, err := svc.Submit(ctx, workflow.Submission{Channel: "qr", Body: "夜间噪音", CodeUnit: "ps-dongguan",
+			Phone: "13912340002"}); err != nil {
+			t.Fatal(err)
+		}
+		a.close()
+		if _, err := privacy.ReadKeysFile(named); err != nil {
+			t.Fatalf("named key file: %v", err)
+		}
+
+		other := filepath.Join(t.TempDir(), "other.keys")
+		t.Setenv(privacy.KeysFileEnv, other)
+		b := testApp(db.DSN, io.Discard)
+		_, err = b.Service(ctx)
+		b.close()
+		if err == nil || !strings.Contains(err.Error(), "restore the file from your backup") {
+			t.Errorf("missing named key file for a database with data: %v", err)
+		}
+		if _, err := os.Stat(other); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a key file was created at %s for a database with data (stat: %v)", other, err)
+		}
+	})
+}

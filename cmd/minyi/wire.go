@@ -62,12 +62,17 @@ func (a *app) Keys() (*privacy.Keys, error) {
 func (a *app) loadKeys(ctx context.Context) (*privacy.Keys, string, error) {
 	if path := os.Getenv(privacy.KeysFileEnv); path != "" {
 		k, err := privacy.ReadKeysFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, "", fmt.Errorf("personal-data key file %s (from %s) does not exist: restore it from your backup, "+
-				"or unset %s to use the key file beside the database, which is created on first use; "+
-				"without the original keys, encrypted data cannot be read: %w", path, privacy.KeysFileEnv, privacy.KeysFileEnv, err)
+		if !errors.Is(err, os.ErrNotExist) {
+			return k, path, err
 		}
-		return k, path, err
+		// A database that holds nothing under any key, such as a new one,
+		// gets its key file at the path the operator named.
+		if a.rejectNewKeyFile(ctx, path) != nil {
+			return nil, "", fmt.Errorf("personal-data key file %s (from %s) does not exist, and the database holds data "+
+				"under keys: restore the file from your backup; without the original keys, encrypted data cannot "+
+				"be read: %w", path, privacy.KeysFileEnv, err)
+		}
+		return a.createKeyFile(path)
 	}
 	k, err := privacy.LoadKeys(os.Getenv)
 	if err == nil {
@@ -85,7 +90,13 @@ func (a *app) loadKeys(ctx context.Context) (*privacy.Keys, string, error) {
 	if err := a.rejectNewKeyFile(ctx, path); err != nil {
 		return nil, "", err
 	}
-	k, err = privacy.GenerateKeys()
+	return a.createKeyFile(path)
+}
+
+// createKeyFile writes new personal-data keys to path and returns them. The
+// caller has checked that the database holds nothing under other keys.
+func (a *app) createKeyFile(path string) (*privacy.Keys, string, error) {
+	k, err := privacy.GenerateKeys()
 	if err != nil {
 		return nil, "", err
 	}
