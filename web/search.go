@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"minyi/kpi"
+	"minyi/privacy"
 	"minyi/search"
 	"minyi/ticket"
 	"minyi/workflow"
@@ -67,6 +68,11 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 	}
 	q := search.Query{Text: f.Text, Tag: f.Tag, Channel: f.Channel, Urgent: f.Urgent, Overdue: f.Overdue,
 		Supervised: f.Supervised}
+	if onlyPersonalData(f.Text) {
+		return f, q, newInputError("电话号码、证件号码等个人信息已脱敏保存，不能用来搜索。请改用查询码、工单编号或诉求内容搜索。",
+			"the search text is only personal data such as a phone number, which tickets store masked: "+
+				"search by tracking code, ticket number or content")
+	}
 	// The workflow checks the same limit; checking it here gives the page its Chinese.
 	if n := utf8.RuneCountInString(f.Text); n > workflow.MaxQueryChars {
 		return f, q, newInputError(fmt.Sprintf("搜索内容过长：有 %d 个字，最多 %d 个字。", n, workflow.MaxQueryChars),
@@ -183,6 +189,20 @@ func (s *Server) searchJSON(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": res.Total, "page": f.Page})
+}
+
+// onlyPersonalData reports whether text, once masked as tickets are, holds
+// nothing but placeholders: a phone or ID number alone. Such a search would
+// match every ticket with any masked number, none of them the one sought.
+func onlyPersonalData(text string) bool {
+	masked, found := privacy.Mask(text)
+	if len(found) == 0 {
+		return false
+	}
+	for _, f := range found {
+		masked = strings.ReplaceAll(masked, f.Kind.Placeholder(), " ")
+	}
+	return !workflow.HasWords(masked)
 }
 
 // searchParams are the query parameters GET /api/search reads.

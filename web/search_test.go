@@ -256,7 +256,7 @@ func TestSearchPageEscapes(t *testing.T) {
 func TestSearchBadInput(t *testing.T) {
 	e := newSearchEnv(t, storetest.SQLite(t), nil)
 	for _, q := range []string{"state=nope", "from=2026-13-01", "page=0", "to=yesterday", "to=9999-12-31", "urgent=yes",
-		"overdue=2", "limit=abc", "limit=-5", "limit=201", "colour=red"} {
+		"overdue=2", "limit=abc", "limit=-5", "limit=201", "colour=red", "q=13700000001", "q=137+0000+0001"} {
 		if code, _ := e.get(t, "centre1", "/api/search?"+q); code != http.StatusBadRequest {
 			t.Errorf("%s: status %d, want 400", q, code)
 		}
