@@ -27,6 +27,10 @@ func runQR(ctx context.Context, a *app, args []string) error {
 	}
 	cmd, rest := args[0], args[1:]
 	base := envOr("MINYI_PUBLIC_URL", "http://"+envOr("MINYI_ADDR", "127.0.0.1:8080"))
+	loc := time.UTC // dates are shown in the profile's zone when it has one
+	if p, err := a.Profile(); err == nil && p.Location != nil {
+		loc = p.Location
+	}
 	switch cmd {
 	case "create":
 		fs := flag.NewFlagSet("qr create", flag.ContinueOnError)
@@ -66,7 +70,7 @@ func runQR(ctx context.Context, a *app, args []string) error {
 		for _, c := range codes {
 			status := "active"
 			if c.Revoked() {
-				status = "revoked " + c.RevokedAt.Format(time.DateOnly)
+				status = "revoked " + c.RevokedAt.In(loc).Format(time.DateOnly)
 				if c.ReplacedBy != "" {
 					status += " → " + c.ReplacedBy
 				}
@@ -80,6 +84,11 @@ func runQR(ctx context.Context, a *app, args []string) error {
 		}
 		id := strings.ToUpper(rest[0])
 		if cmd == "revoke" {
+			if old, err := evaluate.Get(ctx, db, id); err == nil && old.Revoked() {
+				fmt.Fprintf(a.stdout, "%s was already revoked on %s; nothing changed\n", old.ID,
+					old.RevokedAt.In(loc).Format(time.DateOnly))
+				return nil
+			}
 			c, err := evaluate.Revoke(ctx, db, id, time.Now())
 			if err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestQRCommands(t *testing.T) {
@@ -47,6 +48,14 @@ func TestQRCommands(t *testing.T) {
 	list, err := run("list", "--revoked")
 	if err != nil || strings.Count(list, "o001") != 2 || !strings.Contains(list, "revoked") {
 		t.Fatalf("list: %q %v", list, err)
+	}
+	// The revocation date is the profile's day, not the UTC one.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if today := time.Now().In(shanghai).Format(time.DateOnly); !strings.Contains(list, "revoked "+today) {
+		t.Errorf("list does not date the revocation %s:\n%s", today, list)
+	}
+	if again, err := run("revoke", m[1]); err != nil || !strings.Contains(again, "already revoked") {
+		t.Errorf("revoking a revoked code again: %q %v, want a note that it was already revoked", again, err)
 	}
 	sheet := filepath.Join(dir, "codes.html")
 	if msg, err := run("sheet", "-o", sheet); err != nil || !strings.Contains(msg, "wrote 1 codes") {
