@@ -320,28 +320,18 @@ func Mask(text string) (string, []Finding) {
 	if len(found) == 0 {
 		return text, nil
 	}
-
 	sort.Slice(found, func(i, j int) bool { return found[i].Start < found[j].Start })
-	var b strings.Builder
-	last := 0
-	for _, f := range found {
-		b.WriteString(text[last:f.Start])
-		b.WriteString(f.Kind.Placeholder())
-		last = f.End
-	}
-	b.WriteString(text[last:])
-	return b.String(), found
+	return replaceFindings(text, found, nil), found
 }
 
-// MaskExcept masks text as Mask does, but leaves the findings for which keep
-// returns true as they were written, such as a unit's public service number
-// in a staff reply.
-func MaskExcept(text string, keep func(Finding) bool) string {
-	_, found := Mask(text)
+// replaceFindings returns text with each of found, sorted by Start, replaced
+// by its placeholder, except those for which keep returns true. A nil keep
+// keeps none.
+func replaceFindings(text string, found []Finding, keep func(Finding) bool) string {
 	var b strings.Builder
 	last := 0
 	for _, f := range found {
-		if keep(f) {
+		if keep != nil && keep(f) {
 			continue
 		}
 		b.WriteString(text[last:f.Start])
@@ -350,6 +340,14 @@ func MaskExcept(text string, keep func(Finding) bool) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// MaskExcept masks text as Mask does, but leaves the findings for which keep
+// returns true as they were written, such as a unit's public service number
+// in a staff reply.
+func MaskExcept(text string, keep func(Finding) bool) string {
+	_, found := Mask(text)
+	return replaceFindings(text, found, keep)
 }
 
 // claims marks the bytes of the normalised text that a finding took. A

@@ -359,7 +359,8 @@ func boolParam(q url.Values, name string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, fmt.Errorf("%w: %s=%q is not a yes-or-no value: use true or false", errBadRequest, name, v)
+		return false, newInputError(fmt.Sprintf("“%s”的值“%s”应为 1 或 0（true 或 false）。", name, v),
+			fmt.Sprintf("%s=%q is not a yes-or-no value: use true or false", name, v))
 	}
 	return b, nil
 }

@@ -55,16 +55,10 @@ func (s *Server) parseSearchForm(r *http.Request) (searchForm, search.Query, err
 		name string
 		dst  *bool
 	}{{"urgent", &f.Urgent}, {"overdue", &f.Overdue}, {"supervised", &f.Supervised}} {
-		raw := v.Get(flag.name)
-		if raw == "" {
-			continue
+		var err error
+		if *flag.dst, err = boolParam(v, flag.name); err != nil {
+			return f, search.Query{}, err
 		}
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			return f, search.Query{}, newInputError(fmt.Sprintf("“%s”的值“%s”应为 1 或 0（true 或 false）。", flag.name, raw),
-				fmt.Sprintf("%s=%q is not a yes-or-no value: use true or false", flag.name, raw))
-		}
-		*flag.dst = b
 	}
 	q := search.Query{Text: f.Text, Tag: f.Tag, Channel: f.Channel, Urgent: f.Urgent, Overdue: f.Overdue,
 		Supervised: f.Supervised}

@@ -169,21 +169,32 @@ func (s *Service) AcknowledgeUrgent(ctx context.Context, actor ticket.Actor, id 
 		if !t.Urgent {
 			return fmt.Errorf("%w: ticket %d is not urgent", ticket.ErrInvalidInput, id)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO urgent_acks (ticket_id, account_id, actor_name, at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (ticket_id) DO NOTHING`, id, actor.ID, actor.Name, at.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("workflow: acknowledge ticket %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if err := insertEvent(ctx, tx, ticket.Event{TicketID: id, At: at, ActorID: actor.ID, ActorName: actor.Name,
-			ActorRole: actor.Role, Action: ActAcknowledgeUrgent, From: t.State, To: t.State, UnitID: t.UnitID}); err != nil {
+		added, err := acknowledge(ctx, tx, t, actor, at, "")
+		if err != nil || !added {
 			return err
 		}
 		return s.audit(ctx, tx, Access{Actor: actor, Action: "ticket.change", TicketID: id,
 			Purpose: string(ActAcknowledgeUrgent), Result: "ok"})
 	})
+}
+
+// acknowledge records within tx that actor acknowledged the urgent flag of
+// t at at, with an ActAcknowledgeUrgent event carrying reason. It reports
+// false, and records nothing, when the flag was acknowledged before.
+func acknowledge(ctx context.Context, tx *store.Tx, t *ticket.Ticket, actor ticket.Actor, at time.Time,
+	reason string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO urgent_acks (ticket_id, account_id, actor_name, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (ticket_id) DO NOTHING`, t.ID, actor.ID, actor.Name, at.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("workflow: acknowledge ticket %d: %w", t.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	err = insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorID: actor.ID, ActorName: actor.Name,
+		ActorRole: actor.Role, Action: ActAcknowledgeUrgent, From: t.State, To: t.State, UnitID: t.UnitID,
+		Reason: reason})
+	return err == nil, err
 }
 
 // LatestEvents returns, for each of ids that has one, the latest event whose

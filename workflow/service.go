@@ -540,13 +540,9 @@ func (s *Service) insertPrepared(ctx context.Context, tx *store.Tx, p *prepared)
 // acknowledgement carries the receipt time at, the time of the flag, so the
 // timeline stays in order when history is imported.
 func acknowledgeOld(ctx context.Context, tx *store.Tx, t *ticket.Ticket, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO urgent_acks (ticket_id, account_id, actor_name, at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (ticket_id) DO NOTHING`, t.ID, ticket.System.ID, ticket.System.Name, at.UnixMilli()); err != nil {
-		return fmt.Errorf("workflow: acknowledge ticket %d: %w", t.ID, err)
-	}
-	return insertEvent(ctx, tx, ticket.Event{TicketID: t.ID, At: at, ActorName: ticket.System.Name,
-		ActorRole: ticket.RoleSystem, Action: ActAcknowledgeUrgent, From: t.State, To: t.State, UnitID: t.UnitID,
-		Reason: "received more than a day ago: no alert"})
+	_, err := acknowledge(ctx, tx, t, ticket.System, at.UTC().Truncate(time.Millisecond),
+		"received more than a day ago: no alert")
+	return err
 }
 
 // BatchResult is the outcome of one submission of a batch.
@@ -652,15 +648,16 @@ var errDuplicate = errors.New("duplicate external id")
 // ticket created earlier under its external id. Text is compared masked,
 // because that is what the ticket keeps.
 func (s *Service) sameItem(t *ticket.Ticket, sub Submission) error {
-	if sameText(t.Title, s.opts.Protector.Mask(sub.Title)) && sameText(t.Body, s.opts.Protector.Mask(sub.Body)) {
+	if SameText(t.Title, s.opts.Protector.Mask(sub.Title)) && SameText(t.Body, s.opts.Protector.Mask(sub.Body)) {
 		return nil
 	}
 	return fmt.Errorf("%w: channel %s, id %q (ticket %d)", ErrIDReused, sub.Channel, sub.ExternalID, t.ID)
 }
 
-// sameText reports whether a and b are the same text but for white space at
-// either end and Windows line ends, which a channel's resend may change.
-func sameText(a, b string) bool {
+// SameText reports whether a and b are the same item text but for white
+// space at either end and Windows line ends, which a channel's resend may
+// change. A resent external id with the same text is the same item.
+func SameText(a, b string) bool {
 	clean := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
 	return clean(a) == clean(b)
 }

@@ -198,7 +198,7 @@ func runImport(ctx context.Context, a *app, args []string) error {
 		for _, d := range docs {
 			dups.Add(d)
 		}
-		sink = &dryRunSink{db: db, prof: p, dups: dups, sum: sum, seen: make(map[string]string)}
+		sink = &dryRunSink{db: db, prof: p, dups: dups, sum: sum, seen: make(map[string][2]string)}
 	} else {
 		svc, err := a.Service(ctx)
 		if err != nil {
@@ -259,8 +259,8 @@ type dryRunSink struct {
 	prof *profile.Profile
 	dups *dedup.Index
 	sum  *importSummary
-	seen map[string]string // external id → masked title and body of its first row
-	next int64             // synthetic ids for rows of the file in the duplicate index
+	seen map[string][2]string // external id → masked title and body of its first row
+	next int64                // synthetic ids for rows of the file in the duplicate index
 }
 
 func (d *dryRunSink) SubmitBatch(ctx context.Context, subs []workflow.Submission) ([]workflow.BatchResult, error) {
@@ -306,7 +306,8 @@ func (d *dryRunSink) checkDuplicate(sub workflow.Submission) {
 // an earlier row or a stored ticket has returns false, with ErrIDReused when
 // the text differs.
 func (d *dryRunSink) submit(ctx context.Context, sub workflow.Submission) (bool, error) {
-	text := maskedItemText(sub.Title, sub.Body)
+	title, _ := privacy.Mask(sub.Title)
+	body, _ := privacy.Mask(sub.Body)
 	reused := func(where string) error {
 		return fmt.Errorf("%w: channel %s, id %q (%s)", workflow.ErrIDReused, sub.Channel, sub.ExternalID, where)
 	}
@@ -314,33 +315,26 @@ func (d *dryRunSink) submit(ctx context.Context, sub workflow.Submission) (bool,
 		return true, nil
 	}
 	if first, ok := d.seen[sub.ExternalID]; ok {
-		if first != text {
+		if !workflow.SameText(first[0], title) || !workflow.SameText(first[1], body) {
 			return false, reused("an earlier row of the file")
 		}
 		return false, nil
 	}
-	d.seen[sub.ExternalID] = text
+	d.seen[sub.ExternalID] = [2]string{title, body}
 	// NOTE: this reads the tickets table directly because workflow exports no
 	// lookup by external id; it mirrors the check at the start of Submit.
-	var title, body string
+	var storedTitle, storedBody string
 	err := d.db.QueryRowContext(ctx, `SELECT title, body FROM tickets WHERE channel = ? AND external_id = ?`,
-		sub.Channel, sub.ExternalID).Scan(&title, &body)
+		sub.Channel, sub.ExternalID).Scan(&storedTitle, &storedBody)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return true, nil
 	case err != nil:
 		return false, fmt.Errorf("import: dry run: look up external id: %w", err)
-	case title+"\n"+body != text:
+	case !workflow.SameText(storedTitle, title) || !workflow.SameText(storedBody, body):
 		return false, reused("a stored ticket")
 	}
 	return false, nil
-}
-
-// maskedItemText returns the masked title and body as tickets store them.
-func maskedItemText(title, body string) string {
-	maskedTitle, _ := privacy.Mask(title)
-	maskedBody, _ := privacy.Mask(body)
-	return maskedTitle + "\n" + maskedBody
 }
 
 // importBatch is how many rows go into one transaction: large enough that
