@@ -42,7 +42,7 @@ var ErrNoExamples = errors.New("classify: no training examples")
 
 // ErrTooFewLabels is returned by Train when the examples carry fewer than two
 // distinct labels. Such a model predicts its one label for every text, and its
-// held-out figures (macro-F1 1.0) would say nothing about its quality.
+// held-out figures (macro-F1 1.0) would show nothing about its quality.
 var ErrTooFewLabels = errors.New("classify: fewer than two distinct labels")
 
 // Options sets how Train builds a model. Zero fields take the defaults listed.

@@ -95,7 +95,7 @@ func mailFiles(paths []string) (files, ignored []string, err error) {
 		for _, e := range entries {
 			switch {
 			case e.IsDir():
-				// Sub-folders are not read, and the summary says so.
+				// Sub-folders are not read, and the summary lists them.
 				ignored = append(ignored, filepath.Join(p, e.Name())+string(filepath.Separator))
 			case strings.EqualFold(filepath.Ext(e.Name()), MailExt):
 				files = append(files, filepath.Join(p, e.Name()))

@@ -93,7 +93,7 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 			path, ErrTooLarge, limit>>20)
 	}
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))) == 0 {
-		return nil, fmt.Errorf("intake: %w: %s holds nothing but white space; export it again", ErrEmpty, filepath.Base(path))
+		return nil, fmt.Errorf("intake: %w: %s contains only white space; export it again", ErrEmpty, filepath.Base(path))
 	}
 	r, err := read(data, strings.ToLower(filepath.Ext(path)), opts)
 	if err != nil {

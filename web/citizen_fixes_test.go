@@ -318,7 +318,7 @@ func TestProgressReplyAsTyped(t *testing.T) {
 		c := phoneClient(t)
 		proof := url.Values{"code": {code}, "last4": {last4}}
 		_, page := citizenPost(t, c, e.srv.URL+"/p", proof)
-		// The citizen sees the reply as staff typed it, as the console shows
+		// The citizen gets the reply as staff typed it, as the console shows
 		// it: markup is text, never HTML.
 		want := `<div class="reply" id="reply">&lt;b&gt;已整改&lt;/b&gt;，&lt;STRONG&gt;请放心&lt;/STRONG&gt;&lt;br&gt;第二行` +
 			`&lt;script&gt;alert(1)&lt;/script&gt;`

@@ -155,7 +155,7 @@ func (c *citizen) evaluationPost(w http.ResponseWriter, r *http.Request, kind ev
 // rule rejected for the device of the client address. Past the new-device
 // allowance of an address, every new browser there shares that device, so
 // the earlier rating was most likely someone else's on the same network.
-// The page says so instead of "您已经评价过了", the rating stays rejected,
+// The page explains this instead of "您已经评价过了", the rating stays rejected,
 // and its back link returns to the rating form, which a little later gives
 // the browser a device of its own.
 func (c *citizen) sharedDeviceRefused(w http.ResponseWriter, r *http.Request, o evaluate.Owner) (string, any, int) {

@@ -117,7 +117,7 @@ func TestConsoleMethodNotAllowed(t *testing.T) {
 			t.Errorf("GET reply address: plain-text 405")
 		}
 
-		// A page that serves only GET says so in general terms.
+		// A page that serves only GET gives a general message.
 		csrf := formToken(t, handler.get(ticketPage).body)
 		r := handler.post("/console/inbox", url.Values{"csrf_token": {csrf}})
 		if r.status != http.StatusMethodNotAllowed || !strings.Contains(r.body, "这个地址不接受这种请求方式") {

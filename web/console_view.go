@@ -306,7 +306,7 @@ func (v *consoleView) formsFor(t *ticket.Ticket, only ...ticket.Action) []action
 			f.Kinds = v.kindOptions(t)
 			if f.Kinds != nil && t.Kind == "" {
 				// Without this choice the browser would send the first kind,
-				// recorded as a staff correction nobody made.
+				// recorded as a staff correction that no one made.
 				f.Kinds = append([]selectOption{{Value: "", Label: v.T("in.kind_none"), Selected: true}}, f.Kinds...)
 			}
 		case ticket.ActSupervise:

@@ -143,7 +143,7 @@ func TestDashboardMatchesKPI(t *testing.T) {
 			{"centre1", "", ""},
 			{"leader", "&unit=br-qinghe", p.UnitPath("br-qinghe")},
 			{"qinghe-leader", "", p.UnitPath("br-qinghe")}, // a leader gets the own branch by default
-			// The bureau's leader sees every ticket, those in triage included.
+			// The bureau's leader gets every ticket, those in triage included.
 			{"leader", "", ""},
 		}
 		for _, c := range cases {

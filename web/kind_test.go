@@ -247,10 +247,10 @@ func formHTML(t *testing.T, page, id string) string {
 	return page[start : start+end]
 }
 
-// TestDispatchFormStaleAndUnsetKind checks two dispatch forms: one for a
-// ticket without a kind, which offers "not set" so that dispatching records
-// no kind nobody chose, and one that went stale because another member of
-// the centre changed the kind, which gets 409 and keeps that change.
+// TestDispatchFormStaleAndUnsetKind checks two dispatch forms. The form of a
+// ticket without a kind offers "not set", so dispatching records no kind that
+// staff did not choose. A form that went stale because another member of the
+// centre changed the kind gets 409, and that change stays.
 func TestDispatchFormStaleAndUnsetKind(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newConsoleEnv(t, db)

@@ -196,7 +196,7 @@ func TestSupervisionQueues(t *testing.T) {
 
 // TestDispatchCorrectionsAtomic dispatches with a tag and a kind correction.
 // A dispatch that fails, to an unknown unit or on a ticket already
-// dispatched, leaves the tag and the kind as they were; one that succeeds
+// dispatched, leaves the tag and the kind as they were. One that succeeds
 // records both corrections before the dispatch event.
 func TestDispatchCorrectionsAtomic(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {

@@ -25,7 +25,7 @@ const complaintKind = "投诉"
 // confidence 1 and source "staff:LOGIN", and records an ActRekind event.
 //
 // A kind equal to the current one confirms it: staff have looked at the
-// ticket and agree, as the dispatch form of the triage queue asks them to.
+// ticket and agree, as the dispatch form of the triage queue requests.
 // Unless staff set the kind already, its ticket_tags row then gets the same
 // confidence and source, so classify.Corrections counts the ticket as a
 // labelled example, but the ticket and its events stay as they are. Only centre staff may

@@ -233,9 +233,8 @@ func (s *Service) Suggestions(ctx context.Context, id int64) ([]Suggestion, erro
 // against a database edited by hand.
 const maxMergeDepth = 50
 
-// mergeLead returns the ticket at the top of t's merge chain: the ticket
-// that answers for t. A ticket X merged into Y, which was later merged into
-// Z, is answered by Z.
+// mergeLead returns the ticket at the top of t's merge chain, whose reply
+// covers t. For X merged into Y, and Y later merged into Z, it returns Z.
 func mergeLead(ctx context.Context, q store.Querier, t *ticket.Ticket) (*ticket.Ticket, error) {
 	lead := t
 	for range maxMergeDepth {
@@ -251,9 +250,9 @@ func mergeLead(ctx context.Context, q store.Querier, t *ticket.Ticket) (*ticket.
 	return nil, fmt.Errorf("workflow: ticket %d: merge chain longer than %d", t.ID, maxMergeDepth)
 }
 
-// MergeLeadID returns the id of the ticket that answers for the merged
-// ticket t: the top of its merge chain. It returns ids only and records no
-// access; the caller reads the lead through Get, which records it.
+// MergeLeadID returns the id of the ticket at the top of the merged ticket
+// t's merge chain, whose reply covers t. It records no access, because the
+// caller reads the lead through Get, which records it.
 func (s *Service) MergeLeadID(ctx context.Context, t *ticket.Ticket) (int64, error) {
 	lead, err := mergeLead(ctx, s.db, t)
 	if err != nil {

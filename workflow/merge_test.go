@@ -195,7 +195,7 @@ func TestReopenedHook(t *testing.T) {
 
 // TestMergeChainFollowers merges X into Y and later Y into Z. Once Z's
 // reply is approved, both X and Y wait in the follower queue, and X's
-// citizen can be called back, because Z answers for the whole chain.
+// citizen can be called back, because the reply of Z covers the chain.
 func TestMergeChainFollowers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)

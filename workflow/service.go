@@ -435,8 +435,8 @@ type prepared struct {
 // transaction, so the CPU work never holds the database's write lock.
 // maxAlertAge is how long after its receipt an urgent item still alerts the
 // centre. An emergency a day old, such as a row of an imported history, has
-// been handled by 110 or has not, and its alert would only hide current ones,
-// so such an item is flagged urgent and acknowledged by the system at once.
+// been handled by 110 or has not, and its alert would only hide current ones.
+// Such an item is flagged urgent and acknowledged by the system at once.
 const maxAlertAge = 24 * time.Hour
 
 func (s *Service) prepare(ctx context.Context, sub Submission) *prepared {

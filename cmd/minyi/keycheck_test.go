@@ -20,7 +20,7 @@ import (
 )
 
 // clearKeyEnv unsets the variables that locate the personal-data keys and
-// the audit files, so that a test sees only what it sets.
+// the audit files, so that a test reads only what it sets.
 func clearKeyEnv(t *testing.T) {
 	t.Setenv(privacy.KeysFileEnv, "")
 	t.Setenv(privacy.KeysEnv, "")

@@ -55,7 +55,7 @@ func purgePersonalData(ctx context.Context, a *app, now time.Time, dryRun bool) 
 	return res, cutoff, err
 }
 
-// keyFixHint tells an operator how to give a process the right key file.
+// keyFixHint describes how an operator gives a process the right key file.
 const keyFixHint = "Set " + privacy.KeysFileEnv + " to the absolute path of the key file the database was set up with " +
 	"(the first server logged its path when it created it: DBFILE.keys beside a SQLite file, " +
 	"or minyi-PROFILE.keys in that server's working folder with PostgreSQL), " +

@@ -115,7 +115,7 @@ func runTagRollback(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	// 0 is the flag's default, which means "the version before the active
-	// one", so an explicit --to 0 is told apart by whether the flag was set.
+	// one", so an explicit --to 0 is distinguished by whether the flag was set.
 	toGiven := false
 	flags.Visit(func(f *flag.Flag) { toGiven = toGiven || f.Name == "to" })
 	if toGiven && to <= 0 {

@@ -406,7 +406,7 @@ func demoAPIKey(ctx context.Context, db *store.DB, vault *privacy.Vault, name st
 }
 
 // checkKeyScopes splits the --scopes of a new API key and checks that each
-// is a permission the access matrix knows and the account's role holds, so
+// is a permission of the access matrix that the account's role has, so
 // that no key is issued that every request would then reject.
 func checkKeyScopes(ctx context.Context, db *store.DB, account, scopes string) ([]string, error) {
 	acct, err := org.AccountByName(ctx, db, account)

@@ -68,8 +68,8 @@ func (a *app) loadKeys(ctx context.Context) (*privacy.Keys, string, error) {
 		// A database that holds nothing under any key, such as a new one,
 		// gets its key file at the path the operator named.
 		if a.rejectNewKeyFile(ctx, path) != nil {
-			return nil, "", fmt.Errorf("personal-data key file %s (from %s) does not exist, and the database holds data "+
-				"under keys: restore the file from your backup; without the original keys, encrypted data cannot "+
+			return nil, "", fmt.Errorf("personal-data key file %s (from %s) was not found, and the database contains data "+
+				"encrypted under keys: restore the file from your backup; without the original keys, encrypted data cannot "+
 				"be read: %w", path, privacy.KeysFileEnv, err)
 		}
 		return a.createKeyFile(path)
